@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared pieces of the boot layer: freeing entries, key=value vectors. */
+#include "boot/boot.h"
+#include "boot/internal.h"
+
+#include <errno.h>
+
+#include "common/util.h"
+
+void boot_entry_free(struct nc_boot_entry *e)
+{
+	if (!e)
+		return;
+	free(e->title);
+	free(e->id);
+	free(e->kernel);
+	free(e->initrd);
+	strv_free(e->initrds);
+	free(e->cmdline);
+	free(e->file);
+	free(e->cmdline_raw);
+	strv_free(e->title_path);
+	strv_free(e->id_path);
+	free(e->index_path);
+	free(e->version);
+	free(e->sort_key);
+	free(e->machine_id);
+	memset(e, 0, sizeof(*e));
+}
+
+void boot_entries_free(struct nc_boot_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		boot_entry_free(&v[i]);
+	free(v);
+}
+
+int boot_entries_append(struct nc_boot_entry **v, size_t *n, struct nc_boot_entry *e)
+{
+	struct nc_boot_entry *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return -ENOMEM;
+	nv[*n] = *e;
+	memset(e, 0, sizeof(*e));
+	*v = nv;
+	(*n)++;
+	return 0;
+}
+
+const char *env_get(char *const *env, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], key, kl) == 0 && env[i][kl] == '=')
+			return env[i] + kl + 1;
+	return NULL;
+}
+
+int env_set(char ***env, const char *key, const char *value)
+{
+	size_t kl = strlen(key);
+	char *s = strdup_printf("%s=%s", key, value);
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		if (strncmp((*env)[i], key, kl) == 0 && (*env)[i][kl] == '=') {
+			free((*env)[i]);
+			(*env)[i] = s;
+			return 0;
+		}
+	return strv_push(env, s);
+}
+
+void env_unset(char **env, const char *key)
+{
+	size_t kl = strlen(key), j = 0;
+
+	for (size_t i = 0; env && env[i]; i++) {
+		if (strncmp(env[i], key, kl) == 0 && env[i][kl] == '=')
+			free(env[i]);
+		else
+			env[j++] = env[i];
+	}
+	if (env)
+		env[j] = NULL;
+}
+
+char **strv_copy(char *const *v)
+{
+	size_t n = strv_length(v);
+	char **c = calloc(n + 1, sizeof(char *));
+
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		c[i] = strdup(v[i]);
+		if (!c[i]) {
+			strv_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+bool initrd_is_microcode(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return strstr(base, "ucode") || strstr(base, "microcode");
+}
+
+int entry_add_initrd(struct nc_boot_entry *e, const char *path)
+{
+	int r = strv_extend(&e->initrds, path);
+
+	if (r < 0)
+		return r;
+	if (!e->initrd && !initrd_is_microcode(path)) {
+		e->initrd = strdup(path);
+		if (!e->initrd)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void kv_free(struct nc_kv *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].key);
+		free(v[i].value);
+		free(v[i].text);
+	}
+	free(v);
+}
+
+const struct nc_kv *kv_find(const struct nc_kv *v, size_t n, const char *key)
+{
+	const struct nc_kv *found = NULL;
+
+	/* The shell keeps the last assignment. */
+	for (size_t i = 0; i < n; i++)
+		if (streq(v[i].key, key))
+			found = &v[i];
+	return found;
+}
+
+static bool sbuf_grow(struct sbuf *b, size_t add)
+{
+	size_t ncap;
+	char *ns;
+
+	if (b->oom)
+		return false;
+	if (b->len + add + 1 <= b->cap)
+		return true;
+	ncap = b->cap ? b->cap : 64;
+	while (ncap < b->len + add + 1)
+		ncap *= 2;
+	ns = realloc(b->s, ncap);
+	if (!ns) {
+		b->oom = true;
+		return false;
+	}
+	b->s = ns;
+	b->cap = ncap;
+	return true;
+}
+
+void sbuf_putn(struct sbuf *b, const char *s, size_t n)
+{
+	if (!sbuf_grow(b, n))
+		return;
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void sbuf_putc(struct sbuf *b, char c)
+{
+	sbuf_putn(b, &c, 1);
+}
+
+void sbuf_puts(struct sbuf *b, const char *s)
+{
+	sbuf_putn(b, s, strlen(s));
+}
+
+char *sbuf_take(struct sbuf *b)
+{
+	char *s;
+
+	if (b->oom) {
+		sbuf_reset(b);
+		return NULL;
+	}
+	s = b->s ? b->s : strdup("");
+	memset(b, 0, sizeof(*b));
+	return s;
+}
+
+void sbuf_reset(struct sbuf *b)
+{
+	free(b->s);
+	memset(b, 0, sizeof(*b));
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the files of src/boot/ only. */
+#ifndef NC_BOOT_INTERNAL_H
+#define NC_BOOT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "boot/boot.h"
+
+/* Moves *e into the vector (e is zeroed). */
+int boot_entries_append(struct nc_boot_entry **v, size_t *n, struct nc_boot_entry *e);
+int env_set(char ***env, const char *key, const char *value);
+void env_unset(char **env, const char *key);
+char **strv_copy(char *const *v);
+/* Early microcode images come first on dracut/Arch entries. */
+bool initrd_is_microcode(const char *path);
+/* Append to e->initrds and pick e->initrd. */
+int entry_add_initrd(struct nc_boot_entry *e, const char *path);
+
+/* A growable string buffer. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+void sbuf_putc(struct sbuf *b, char c);
+void sbuf_puts(struct sbuf *b, const char *s);
+void sbuf_putn(struct sbuf *b, const char *s, size_t n);
+/* Returns the string (never NULL unless out of memory) and resets b. */
+char *sbuf_take(struct sbuf *b);
+void sbuf_reset(struct sbuf *b);
+
+#endif
