@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 
 bool endswith(const char *s, const char *suffix)
 {
@@ -209,4 +211,28 @@ char *strstrip(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
+}
+
+int openat_in_root(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+
+	while (*path == '/')
+		path++;
+	fd = syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+int read_file_in_root(int rootfd, const char *path, size_t max, char **ret_buf,
+		      size_t *ret_size)
+{
+	_cleanup_close_ int fd = openat_in_root(rootfd, path, O_RDONLY | O_NOCTTY);
+
+	if (fd < 0)
+		return fd;
+	return read_fd_full(fd, max, ret_buf, ret_size);
 }

@@ -114,4 +114,12 @@ char *line_next(char **cursor);
 /* Trim ASCII whitespace in place; returns s advanced past leading space. */
 char *strstrip(char *s);
 
+/* Open path inside a snapshot root as if chrooted there: ".." and absolute
+ * symlinks stay inside rootfd (openat2 RESOLVE_IN_ROOT). Returns an fd or
+ * -errno. */
+int openat_in_root(int rootfd, const char *path, int flags);
+/* read_file_at() through openat_in_root(). */
+int read_file_in_root(int rootfd, const char *path, size_t max, char **ret_buf,
+		      size_t *ret_size);
+
 #endif

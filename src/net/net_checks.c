@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: MIT */
+#include "rules/rules.h"
+
+const struct nc_check nc_net_checks[] = {
+	{ NULL },
+};
