@@ -16,6 +16,7 @@
 
 #include "boot/boot.h"
 #include "net/net.h"
+#include "platform/platform.h"
 #include "xen/xen.h"
 
 /* ---- The snapshot: a sparse host-side mirror of the guest ---------------- */
@@ -165,6 +166,7 @@ struct nc_facts {
 	/* Notes from the collection that are not errors but the report must
 	 * show (e.g. "no block layout with --root"). */
 	char **notes;
+	struct nc_platform_facts platform; /* boot mode, arch, clean shutdown */
 };
 
 void nc_facts_free(struct nc_facts *f);
