@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The rule engine. Rules are data (rules/*.json): id, title, severity,
+ * The rule engine. Rules are data (the JSON files of rules/): id, title, severity,
  * rationale, remediation per distribution family, references, the name of
  * a check (a predicate implemented in C) and its parameters. The checks are
  * a small, documented set (rules/README.md); each lives beside the analyzer
  * whose facts it reads and is exported in a table (struct nc_check).
  *
- * A rules file is a JSON object:
- *   { "drivers": [ driver specs ... ],  (optional)
+ * A rules file is a JSON object, every key optional:
+ *   { "snapshot": { "trees": [...], "files": [...], "search_dirs": [...],
+ *                   "search_strings": [...], "max_file_size": N },
+ *     "drivers": [ driver specs ... ],
  *     "rules":   [ rules ... ] }
+ * Lists in "snapshot" add up across files.
  */
 #ifndef NC_RULES_H
 #define NC_RULES_H
@@ -42,7 +45,17 @@ struct nc_rule {
 	char *file;           /* rules file it came from */
 };
 
+/* What the image layer copies out of an image (the "snapshot" section). */
+struct nc_snapshot_spec {
+	char **trees;          /* whole directories: "/boot", "/etc" */
+	char **files;          /* glob patterns of single files */
+	char **search_dirs;    /* where to look for search_strings */
+	char **search_strings; /* fixed strings; files holding one are copied out */
+	uint64_t max_file_size;
+};
+
 struct nc_ruleset {
+	struct nc_snapshot_spec snapshot;
 	struct nc_rule *rules;
 	size_t n_rules;
 	struct nc_driver_spec *drivers;
@@ -84,7 +97,7 @@ struct nc_where {
 int nc_finding_add(struct nc_findings *out, const struct nc_rule *r,
 		   const struct nc_facts *facts, enum nc_severity sev,
 		   const struct nc_where *where, const char *const *vars,
-		   const char *fmt, ...) NC_PRINTF(8, 9);
+		   const char *fmt, ...) NC_PRINTF(7, 8);
 
 void nc_findings_free(struct nc_findings *f);
 /* Sort: error first, then by rule id, kernel, file, line. */
@@ -100,6 +113,7 @@ struct nc_check {
 };
 
 /* Per-domain tables, each terminated by { NULL }. */
+extern const struct nc_check nc_scan_checks[];
 extern const struct nc_check nc_kernel_checks[];
 extern const struct nc_check nc_initramfs_checks[];
 extern const struct nc_check nc_boot_checks[];
@@ -108,6 +122,7 @@ extern const struct nc_check nc_xen_checks[];
 extern const struct nc_check nc_platform_checks[];
 
 const struct nc_check *nc_check_find(const char *name);
+void nc_check_foreach(void (*fn)(const struct nc_check *c, void *ud), void *ud);
 
 /*
  * Load every *.json file of dir in name order (a later rule with the same

@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One appliance launch per image: add the image read-only, find the Linux
+ * root without guestfs_inspect_os (it costs ~40% of a scan under TCG and we
+ * need only "which filesystem holds /etc/fstab"), mount the fstab's local
+ * filesystems read-only, shortest mount point first, and copy out what the
+ * rules' snapshot spec names.
+ */
+#include "image/image.h"
+#include "image/modules_copy.h"
+
+#include <errno.h>
+#include <guestfs.h>
+#include <sys/stat.h>
+
+struct appliance {
+	guestfs_h *g;
+	const char *image;
+	struct nc_err *err;
+};
+
+static int gfs_fail(struct appliance *a, const char *what)
+{
+	const char *msg = guestfs_last_error(a->g);
+
+	return nc_err_set(a->err, -EIO, "%s: %s: %s", a->image, what, msg ? msg : "failed");
+}
+
+static void gfs_free_strv(char ***p)
+{
+	if (*p) {
+		for (char **s = *p; *s; s++)
+			free(*s);
+		free(*p);
+	}
+}
+#define _cleanup_gstrv_ _cleanup_(gfs_free_strv)
+
+static bool fs_is_linux_root_candidate(const char *type)
+{
+	static const char *const types[] = { "ext2", "ext3", "ext4", "xfs", "btrfs",
+					     "jfs", "reiserfs", "f2fs", NULL };
+
+	for (size_t i = 0; types[i]; i++)
+		if (streq(type, types[i]))
+			return true;
+	return false;
+}
+
+/* "btrfsvol:/dev/sda2/@root" → mount with subvol=. */
+static int mount_ro_any(guestfs_h *g, const char *dev, const char *mp)
+{
+	const char *sub = startswith(dev, "btrfsvol:");
+
+	if (sub) {
+		_cleanup_free_ char *d = strdup(sub);
+		_cleanup_free_ char *opts = NULL;
+		char *vol;
+
+		if (!d)
+			return -1;
+		/* the device is /dev/X or /dev/X/Y (LVM); the subvolume follows */
+		vol = strchr(d + 5, '/');
+		if (vol && startswith(d, "/dev/mapper/") == NULL && strchr(vol + 1, '/') &&
+		    !guestfs_is_blockdev(g, d))
+			vol = strchr(vol + 1, '/');
+		if (!vol)
+			return -1;
+		*vol++ = '\0';
+		opts = strdup_printf("ro,subvol=%s", vol);
+		return opts ? guestfs_mount_options(g, opts, d, mp) : -1;
+	}
+	return guestfs_mount_ro(g, dev, mp);
+}
+
+/* Find the root: the first Linux filesystem holding /etc/fstab or
+ * /etc/os-release. Windows and LUKS get their own clear errors. */
+static int find_root(struct appliance *a, struct nc_facts *facts, char **ret_root)
+{
+	_cleanup_gstrv_ char **fss = guestfs_list_filesystems(a->g);
+	_cleanup_free_ char *seen = NULL;
+	size_t seen_len = 0;
+	FILE *seenf;
+	bool luks = false, windows = false;
+
+	if (!fss)
+		return gfs_fail(a, "listing filesystems");
+	seenf = open_memstream(&seen, &seen_len);
+	if (!seenf)
+		return -ENOMEM;
+	for (size_t i = 0; fss[i] && fss[i + 1]; i += 2) {
+		const char *dev = fss[i], *type = fss[i + 1];
+
+		fprintf(seenf, "%s%s %s", i ? ", " : "", dev, type);
+		if (streq(type, "crypto_LUKS"))
+			luks = true;
+		if (streq(type, "ntfs")) {
+			if (guestfs_mount_ro(a->g, dev, "/") == 0) {
+				if (guestfs_is_dir(a->g, "/Windows/System32") > 0)
+					windows = true;
+				guestfs_umount_all(a->g);
+			}
+			continue;
+		}
+		if (!fs_is_linux_root_candidate(type))
+			continue;
+		if (mount_ro_any(a->g, dev, "/") < 0)
+			continue;
+		if (guestfs_is_file_opts(a->g, "/etc/fstab", GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1,
+					 -1) > 0 ||
+		    guestfs_exists(a->g, "/etc/os-release") > 0) {
+			fclose(seenf);
+			*ret_root = strdup(dev);
+			return *ret_root ? 0 : -ENOMEM;
+		}
+		guestfs_umount_all(a->g);
+	}
+	fclose(seenf);
+	if (windows) {
+		facts->is_windows = true;
+		return nc_err_set(a->err, -EMEDIUMTYPE, "%s: Windows: not checked yet", a->image);
+	}
+	if (luks)
+		return nc_err_set(a->err, -ENOKEY,
+				  "%s: the root filesystem is encrypted (LUKS): it cannot be "
+				  "checked offline without its key", a->image);
+	return nc_err_set(a->err, -ENODATA, "%s: no Linux operating system found (filesystems: %s)",
+			  a->image, seen && *seen ? seen : "none");
+}
+
+struct fs_ref {
+	char *dev;       /* appliance device */
+	char *uuid, *label, *partuuid, *partlabel;
+};
+
+/* Resolve an fstab spec to an appliance device through the layout. */
+static const char *resolve_spec(const struct nc_block_layout *l, const char *spec)
+{
+	const char *v;
+
+	for (int pass = 0; pass < 2; pass++) {
+		const struct nc_partition *arr = pass ? l->volumes : l->parts;
+		size_t n = pass ? l->n_volumes : l->n_parts;
+
+		for (size_t i = 0; i < n; i++) {
+			const struct nc_partition *p = &arr[i];
+
+			if ((v = startswith(spec, "UUID=")) && p->uuid && strcasecmp(v, p->uuid) == 0)
+				return p->device;
+			if ((v = startswith(spec, "LABEL=")) && p->label && streq(v, p->label))
+				return p->device;
+			if ((v = startswith(spec, "PARTUUID=")) && p->partuuid &&
+			    strcasecmp(v, p->partuuid) == 0)
+				return p->device;
+			if ((v = startswith(spec, "PARTLABEL=")) && p->partlabel &&
+			    streq(v, p->partlabel))
+				return p->device;
+			if ((v = startswith(spec, "/dev/disk/by-uuid/")) && p->uuid &&
+			    strcasecmp(v, p->uuid) == 0)
+				return p->device;
+			if ((v = startswith(spec, "/dev/disk/by-label/")) && p->label &&
+			    streq(v, p->label))
+				return p->device;
+			if (streq(spec, p->device))
+				return p->device;
+		}
+	}
+	return NULL;
+}
+
+struct mount_req {
+	char *mp;
+	const char *dev;
+};
+
+static int cmp_mount_req(const void *a, const void *b)
+{
+	const struct mount_req *x = a, *y = b;
+	size_t lx = strlen(x->mp), ly = strlen(y->mp);
+
+	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->mp, y->mp);
+}
+
+/* Mount the guest's other local filesystems read-only, shortest first.
+ * Failures are notes, not errors: a scan of / alone is still worth having. */
+static int mount_fstab(struct appliance *a, struct nc_facts *facts)
+{
+	_cleanup_free_ char *text = NULL;
+	struct mount_req reqs[64];
+	size_t n = 0, size;
+	char *cur, *line;
+	int r = 0;
+
+	text = guestfs_read_file(a->g, "/etc/fstab", &size);
+	if (!text)
+		return 0;
+	cur = text;
+	while ((line = line_next(&cur)) && n < ARRAY_SIZE(reqs)) {
+		char spec[512], mp[512], type[64];
+		const char *dev;
+
+		line = strstrip(line);
+		if (!*line || *line == '#')
+			continue;
+		if (sscanf(line, "%511s %511s %63s", spec, mp, type) != 3)
+			continue;
+		if (mp[0] != '/' || streq(mp, "/") ||
+		    (!fs_is_linux_root_candidate(type) && !streq(type, "vfat") &&
+		     !streq(type, "auto")))
+			continue;
+		/* octal escapes such as \040 in mount points */
+		for (char *s = mp, *d = mp; *s; s++) {
+			if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] && s[3]) {
+				*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+				s += 3;
+			} else {
+				*d++ = *s;
+			}
+			d[0] = '\0';
+		}
+		dev = resolve_spec(&facts->layout, spec);
+		if (!dev)
+			continue;   /* the boot checks report unresolvable specs */
+		reqs[n].mp = strdup(mp);
+		reqs[n].dev = dev;
+		if (!reqs[n].mp)
+			goto nomem;
+		n++;
+	}
+	qsort(reqs, n, sizeof(reqs[0]), cmp_mount_req);
+	for (size_t i = 0; i < n; i++) {
+		if (guestfs_is_dir(a->g, reqs[i].mp) <= 0 ||
+		    mount_ro_any(a->g, reqs[i].dev, reqs[i].mp) < 0) {
+			char *note = strdup_printf("%s: could not mount %s on %s read-only; its "
+						   "files were not checked", a->image,
+						   reqs[i].dev, reqs[i].mp);
+
+			if (strv_push(&facts->notes, note) < 0)
+				goto nomem;
+		}
+	}
+	goto out;
+nomem:
+	r = -ENOMEM;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(reqs[i].mp);
+	return r;
+}
+
+/* Parse "blkid -p -o export" output (KEY=VALUE lines) as a flat kv strv. */
+static int blkid_kv(struct appliance *a, const char *dev, char ***ret_kv)
+{
+	_cleanup_gstrv_ char **h = guestfs_blkid(a->g, dev);
+	_cleanup_strv_free_ char **kv = NULL;
+
+	*ret_kv = NULL;
+	if (!h)
+		return 0;   /* nothing recognisable on it */
+	for (size_t i = 0; h[i] && h[i + 1]; i += 2)
+		if (strv_extend(&kv, h[i]) < 0 || strv_extend(&kv, h[i + 1]) < 0)
+			return -ENOMEM;
+	*ret_kv = TAKE_PTR(kv);
+	return 0;
+}
+
+static const char *kv_lookup(char *const *kv, const char *key)
+{
+	for (size_t i = 0; kv && kv[i] && kv[i + 1]; i += 2)
+		if (streq(kv[i], key))
+			return kv[i + 1];
+	return NULL;
+}
+
+/* Block layout from inside the appliance. With host_parts (raw images,
+ * read by host libblkid) only the device names are taken from here. */
+static int appliance_layout(struct appliance *a, struct nc_facts *facts, bool host_parts)
+{
+	_cleanup_gstrv_ char **devs = guestfs_list_devices(a->g);
+	_cleanup_gstrv_ char **parts = NULL, **lvs = NULL;
+	int r;
+
+	if (!devs)
+		return gfs_fail(a, "listing devices");
+	if (host_parts) {
+		/* host names were "partN": use the appliance's /dev/sdaN */
+		for (size_t i = 0; i < facts->layout.n_parts; i++) {
+			struct nc_partition *p = &facts->layout.parts[i];
+			char *d = p->number ? strdup_printf("%s%d", devs[0], p->number)
+					    : strdup(devs[0]);
+
+			if (!d)
+				return -ENOMEM;
+			free(p->device);
+			p->device = d;
+		}
+	} else if (devs[0]) {
+		_cleanup_strv_free_ char **kv = NULL;
+		const char *v;
+
+		r = blkid_kv(a, devs[0], &kv);
+		if (r < 0)
+			return r;
+		if ((v = kv_lookup(kv, "PTTYPE")))
+			facts->layout.pttype = strdup(v);
+		if ((v = kv_lookup(kv, "PTUUID")))
+			facts->layout.disk_id = strdup(v);
+		parts = guestfs_list_partitions(a->g);
+		if (!parts)
+			return gfs_fail(a, "listing partitions");
+		for (size_t i = 0; parts[i]; i++) {
+			_cleanup_strv_free_ char **pkv = NULL;
+
+			r = blkid_kv(a, parts[i], &pkv);
+			if (r < 0)
+				return r;
+			r = layout_add_export(&facts->layout, false, parts[i], pkv);
+			if (r < 0)
+				return r;
+		}
+		if (!parts[0]) {
+			/* a whole-disk filesystem */
+			r = layout_add_export(&facts->layout, false, devs[0], kv);
+			if (r < 0)
+				return r;
+		}
+	}
+	lvs = guestfs_lvs(a->g);
+	for (size_t i = 0; lvs && lvs[i]; i++) {
+		_cleanup_strv_free_ char **kv = NULL;
+
+		r = blkid_kv(a, lvs[i], &kv);
+		if (r < 0)
+			return r;
+		r = layout_add_export(&facts->layout, true, lvs[i], kv);
+		if (r < 0)
+			return r;
+	}
+	facts->have_layout = true;
+	return 0;
+}
+
+/* Make /lib, /sbin, ... symlinks of a merged-/usr guest exist in the
+ * snapshot, always relative, so lookups stay inside it. */
+static int mirror_toplevel_links(struct appliance *a, const struct nc_snapshot *snap)
+{
+	static const char *const names[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		_cleanup_free_ char *gp = strdup_printf("/%s", names[i]);
+		_cleanup_free_ char *target = NULL;
+		const char *t;
+
+		if (!gp)
+			return -ENOMEM;
+		if (guestfs_is_symlink(a->g, gp) <= 0)
+			continue;
+		target = guestfs_readlink(a->g, gp);
+		if (!target)
+			continue;
+		t = target;
+		while (*t == '/')
+			t++;
+		if (strstr(t, ".."))
+			continue;
+		if (symlinkat(t, snap->rootfd, names[i]) < 0 && errno != EEXIST) {
+			_cleanup_free_ char *full = path_join(snap->root, names[i]);
+
+			if (!full || (symlink(t, full) < 0 && errno != EEXIST))
+				return -errno;
+		}
+	}
+	return 0;
+}
+
+static int copy_tree(struct appliance *a, const struct nc_snapshot *snap, const char *tree)
+{
+	_cleanup_free_ char *real = guestfs_realpath(a->g, tree);
+	_cleanup_free_ char *tarfile = path_join(snap->root, ".nitrocheck-copy.tar");
+	int r;
+
+	if (!real || guestfs_is_dir(a->g, real) <= 0)
+		return 0;   /* absent in this guest */
+	if (!tarfile)
+		return -ENOMEM;
+	if (guestfs_tar_out_opts(a->g, real, tarfile, -1) < 0) {
+		unlink(tarfile);
+		return gfs_fail(a, tree);
+	}
+	r = snapshot_extract_tar(snap, tarfile, real, a->err);
+	unlink(tarfile);
+	return r;
+}
+
+/* Copy one guest file (following a final symlink, and recreating that link
+ * in the snapshot) unless it is already there. */
+int appliance_copy_file(void *appliance, const struct nc_snapshot *snap, const char *path,
+			uint64_t max_size)
+{
+	struct appliance *a = appliance;
+	_cleanup_free_ char *real = NULL, *dir = NULL, *local = NULL;
+	_cleanup_free_ char *dirpath = strdup(path);
+	char *slash;
+	int64_t size;
+	int r;
+
+	if (!dirpath)
+		return -ENOMEM;
+	slash = strrchr(dirpath, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = '\0';
+	dir = guestfs_realpath(a->g, *dirpath ? dirpath : "/");
+	if (!dir)
+		return 0;
+	/* The final component may itself be a symlink: mirror it. */
+	{
+		_cleanup_free_ char *lpath = strdup_printf("%s/%s", streq(dir, "/") ? "" : dir,
+							   slash + 1);
+
+		if (!lpath)
+			return -ENOMEM;
+		if (guestfs_is_symlink(a->g, lpath) > 0) {
+			_cleanup_free_ char *target = guestfs_readlink(a->g, lpath);
+			_cleanup_free_ char *llocal = path_join(snap->root, lpath);
+
+			if (target && llocal && snapshot_mkdirs(snap, lpath) == 0)
+				(void)symlink(target, llocal);
+		}
+	}
+	real = guestfs_realpath(a->g, path);
+	if (!real || guestfs_is_file(a->g, real) <= 0)
+		return 0;
+	local = path_join(snap->root, real);
+	if (!local)
+		return -ENOMEM;
+	if (access(local, F_OK) == 0)
+		return 0;
+	size = guestfs_filesize(a->g, real);
+	if (size < 0 || (uint64_t)size > max_size)
+		return 0;
+	r = snapshot_mkdirs(snap, real);
+	if (r < 0)
+		return r;
+	if (guestfs_download(a->g, real, local) < 0)
+		return gfs_fail(a, real);
+	return 0;
+}
+
+static int copy_globs(struct appliance *a, const struct nc_snapshot *snap,
+		      const struct nc_snapshot_spec *spec)
+{
+	for (size_t i = 0; spec->files && spec->files[i]; i++) {
+		_cleanup_gstrv_ char **paths = guestfs_glob_expand(a->g, spec->files[i]);
+
+		for (size_t j = 0; paths && paths[j]; j++) {
+			int r = appliance_copy_file(a, snap, paths[j], spec->max_file_size);
+
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Byte search inside the appliance: copy out only the files that mention
+ * one of the strings (ELF binaries included: grep without -I). */
+static int copy_search_hits(struct appliance *a, const struct nc_snapshot *snap,
+			    const struct nc_snapshot_spec *spec)
+{
+	_cleanup_free_ char *cmd = NULL, *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	char *cur, *line;
+
+	if (!spec->search_dirs || !spec->search_strings || !spec->search_strings[0])
+		return 0;
+	f = open_memstream(&cmd, &len);
+	if (!f)
+		return -ENOMEM;
+	fputs("cd /sysroot && find", f);
+	for (size_t i = 0; spec->search_dirs[i]; i++) {
+		/* only plain path characters reach the shell */
+		if (strspn(spec->search_dirs[i], "abcdefghijklmnopqrstuvwxyz"
+						 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-") !=
+		    strlen(spec->search_dirs[i]))
+			continue;
+		fprintf(f, " .%s", spec->search_dirs[i]);
+	}
+	fprintf(f, " -type f -size -%lluk -print0 2>/dev/null | xargs -0 -r grep -lsF",
+		(unsigned long long)(spec->max_file_size / 1024));
+	for (size_t i = 0; spec->search_strings[i]; i++) {
+		const char *s = spec->search_strings[i];
+
+		if (strchr(s, '\'') || strchr(s, '\n'))
+			continue;
+		fprintf(f, " -e '%s'", s);
+	}
+	fputs(" 2>/dev/null; true", f);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	{
+		char *args[] = { cmd, NULL };
+
+		out = guestfs_debug(a->g, "sh", args);
+	}
+	if (!out)
+		return gfs_fail(a, "searching for Xen-only probes");
+	cur = out;
+	while ((line = line_next(&cur))) {
+		const char *p = line;
+		int r;
+
+		if (p[0] == '.' && p[1] == '/')
+			p++;
+		if (*p != '/')
+			continue;
+		r = appliance_copy_file(a, snap, p, spec->max_file_size);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void gfs_close(guestfs_h **g)
+{
+	if (*g) {
+		guestfs_umount_all(*g);
+		guestfs_shutdown(*g);
+		guestfs_close(*g);
+	}
+}
+
+int image_snapshot(const char *path, const struct nc_image_opts *o, struct nc_facts *facts,
+		   struct nc_err *err)
+{
+	_cleanup_(gfs_close) guestfs_h *g = NULL;
+	_cleanup_free_ char *format = NULL, *root = NULL;
+	struct appliance a = { .image = path, .err = err };
+	bool host_parts = false;
+	int r;
+
+	r = image_probe(path, o->format, &format, err);
+	if (r < 0)
+		return r;
+	if (streq(format, "raw")) {
+		r = layout_probe_raw(path, &facts->layout, err);
+		if (r < 0)
+			return r;
+		host_parts = true;
+	}
+	g = guestfs_create_flags(GUESTFS_CREATE_NO_ENVIRONMENT);
+	if (!g)
+		return nc_err_set(err, -ENOMEM, "%s: cannot create a libguestfs handle", path);
+	a.g = g;
+	guestfs_set_error_handler(g, NULL, NULL);
+	if (guestfs_parse_environment(g) < 0)
+		return gfs_fail(&a, "libguestfs environment");
+	if (!getenv("LIBGUESTFS_BACKEND"))
+		guestfs_set_backend(g, "direct");
+	if (o->verbose)
+		guestfs_set_trace(g, 1);
+	if (guestfs_add_drive_opts(g, path, GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
+				   GUESTFS_ADD_DRIVE_OPTS_FORMAT, format, -1) < 0)
+		return gfs_fail(&a, "adding the image");
+	if (guestfs_launch(g) < 0)
+		return gfs_fail(&a, "starting the libguestfs appliance");
+	r = appliance_layout(&a, facts, host_parts);
+	if (r < 0)
+		return r;
+	r = find_root(&a, facts, &root);
+	if (r < 0)
+		return r;
+	r = mount_fstab(&a, facts);
+	if (r < 0)
+		return r;
+	r = snapshot_create(&facts->snap, o->keep_snapshot, err);
+	if (r < 0)
+		return r;
+	r = mirror_toplevel_links(&a, &facts->snap);
+	if (r < 0)
+		return nc_err_set(err, r, "%s: %s", facts->snap.root, strerror(-r));
+	for (size_t i = 0; o->spec->trees && o->spec->trees[i]; i++) {
+		r = copy_tree(&a, &facts->snap, o->spec->trees[i]);
+		if (r < 0)
+			return r;
+	}
+	r = copy_globs(&a, &facts->snap, o->spec);
+	if (r < 0)
+		return r;
+	r = modules_copy_wanted(&a, appliance_copy_file, &facts->snap, o->drivers, o->n_drivers,
+				o->spec->max_file_size);
+	if (r < 0)
+		return nc_err_set(err, r, "%s: copying kernel modules: %s", path, strerror(-r));
+	r = copy_search_hits(&a, &facts->snap, o->spec);
+	if (r < 0)
+		return r;
+	return 0;
+}
