@@ -18,7 +18,7 @@ static inline char *fixture_path(const char *rel)
 }
 
 /* Read a fixture file; fails the test when missing. */
-static inline char *fixture_read(const char *rel, size_t *ret_size)
+static __attribute__((noinline, unused)) char *fixture_read(const char *rel, size_t *ret_size)
 {
 	_cleanup_free_ char *p = fixture_path(rel);
 	char *buf = NULL;
