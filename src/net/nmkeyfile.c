@@ -65,6 +65,7 @@ static int nm_key(void *ud, const char *section, const char *key, const char *va
 			c->at_boot = parse_boolean(value, true);
 	} else if (eth && streq(key, "mac-address") && *value) {
 		free(c->mac_text);
+		free(c->match_mac);
 		c->match_mac = mac_normalize(value);
 		c->mac_text = strdup(raw);
 		c->mac_line = line;
@@ -73,6 +74,7 @@ static int nm_key(void *ud, const char *section, const char *key, const char *va
 	} else if (eth && streq(key, "cloned-mac-address") && strchr(value, ':')) {
 		/* "preserve", "random", "stable" are policies, not a MAC. */
 		free(c->set_mac_text);
+		free(c->set_mac);
 		c->set_mac = mac_normalize(value);
 		c->set_mac_text = strdup(raw);
 		c->set_mac_line = line;
