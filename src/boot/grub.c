@@ -973,13 +973,13 @@ int grub_default_resolve(const struct nc_boot_entry *entries, size_t n, const ch
 		const char *rest = NULL;
 		bool found = false;
 
-		if (isdigit((unsigned char)*spec)) {
-			/* GRUB reads a leading number as an index, like strtoul. */
-			char *end;
+		char *end = NULL;
+		unsigned long num = isdigit((unsigned char)*spec) ? strtoul(spec, &end, 10) : 0;
 
-			prefix[level] = strtoul(spec, &end, 10);
-			rest = strchr(end, '>');
-			rest = rest ? rest + 1 : end + strlen(end);
+		/* A number alone (or before '>') is an index; "8d5e...-4.18" is an id. */
+		if (end && (*end == '\0' || *end == '>')) {
+			prefix[level] = num;
+			rest = *end ? end + 1 : end;
 			found = true;
 		} else {
 			for (size_t i = 0; i < n && !found; i++) {

@@ -107,6 +107,8 @@ static void test_resolve_forms(void **state)
 	assert_int_equal(grub_default_resolve(c.entries, c.n_entries, "1>3"), 4);
 	assert_int_equal(grub_default_resolve(c.entries, c.n_entries, "1>9"), -1);
 	assert_int_equal(grub_default_resolve(c.entries, c.n_entries, "7"), -1);
+	/* Digits then more: an id or title, not an index. */
+	assert_int_equal(grub_default_resolve(c.entries, c.n_entries, "1x"), -1);
 	assert_int_equal(grub_default_resolve(c.entries, c.n_entries, "Debian GNU/Linux"), 0);
 	assert_int_equal(grub_default_resolve(c.entries, c.n_entries, "gnulinux-simple-" U), 0);
 	/* A submenu alone: its first entry. */
