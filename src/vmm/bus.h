@@ -64,6 +64,8 @@ enum vmm_event {
 	VMM_EV_CONSOLE_LINE,        /* detail: one console line (UART) */
 	VMM_EV_GUEST_POWEROFF,
 	VMM_EV_GUEST_RESET,
+	VMM_EV_GUEST_STARTED,       /* first exit to the VMM: the kernel runs */
+	VMM_EV_GUEST_ERROR,         /* detail: KVM or emulation failure */
 	VMM_EV__MAX,
 };
 
@@ -112,6 +114,10 @@ struct pci_dev_desc {
 	void *dev;                  /* passed to callbacks */
 	/* Function-level reset / bus master disable; may be NULL. */
 	void (*reset)(void *dev);
+	/* Called by the PCI core once the device is registered, with the
+	 * pci_dev handle the device passes to dev_host.msix_notify; may be
+	 * NULL (the registration's ret_handle gives the same handle). */
+	void (*attach)(void *dev, void *pci_dev);
 };
 
 #endif

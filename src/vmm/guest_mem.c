@@ -63,6 +63,8 @@ const char *vmm_event_name(enum vmm_event ev)
 		[VMM_EV_CONSOLE_LINE] = "console-line",
 		[VMM_EV_GUEST_POWEROFF] = "guest-poweroff",
 		[VMM_EV_GUEST_RESET] = "guest-reset",
+		[VMM_EV_GUEST_STARTED] = "guest-started",
+		[VMM_EV_GUEST_ERROR] = "guest-error",
 	};
 
 	return (unsigned int)ev < VMM_EV__MAX && names[ev] ? names[ev] : "unknown";

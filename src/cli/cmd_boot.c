@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nitrocheck boot --kernel K [--initrd I] ...: boot a kernel in the
+ * Nitro-style VMM with no disk and report the milestones it reached.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "bootcheck/bootcheck.h"
+#include "cli/commands.h"
+#include "common/util.h"
+#include "vmm/vmm.h"
+
+/* Always on the command line, before --append: the console the milestones
+ * are read from, and a panic that ends the machine instead of hanging. */
+#define BOOT_BASE_CMDLINE "console=ttyS0 panic=-1"
+#define BOOT_DEFAULT_TIMEOUT 300
+
+static void boot_usage(FILE *f)
+{
+	fputs("Usage: nitrocheck boot --kernel FILE [OPTIONS]\n"
+	      "\n"
+	      "Boot a kernel (and initramfs) with no disk in nitrocheck's Nitro-style VMM\n"
+	      "(KVM, ACPI and SMBIOS as on EC2, COM1 console, PCI with MSI-X) and report\n"
+	      "the milestones the guest reached: kernel started, init started, powered off.\n"
+	      "\n"
+	      "Options:\n"
+	      "  -k, --kernel FILE         bzImage to boot (64-bit boot protocol)\n"
+	      "  -i, --initrd FILE         initramfs to load\n"
+	      "  -a, --append ARGS         kernel arguments, after \"" BOOT_BASE_CMDLINE "\"\n"
+	      "  -c, --cpus N              vCPUs (default 2)\n"
+	      "  -m, --memory SIZE         guest RAM, MiB or with a K/M/G suffix (default 1G)\n"
+	      "  -t, --instance-type TYPE  SMBIOS product name (default m5.large)\n"
+	      "      --uuid UUID           SMBIOS UUID and serial (default: random ec2...)\n"
+	      "      --console             copy the guest console to stderr\n"
+	      "      --timeout SECONDS     give up after this long (default 300, 0: never)\n"
+	      "  -f, --format text|json    report format (default text)\n"
+	      "  -h, --help                show this help\n"
+	      "\n"
+	      "Exit status: 0 the guest reached init and powered off cleanly, 1 it did not,\n"
+	      "2 the machine could not run (bad options, unreadable kernel, no /dev/kvm:\n"
+	      "without KVM, run it inside the lab: tests/kvmlab/run nitrocheck boot ...).\n",
+	      f);
+}
+
+static int parse_size_mib(const char *s, unsigned long long *ret_mib)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case '\0':
+	case 'M':
+	case 'm':
+		break;
+	case 'G':
+	case 'g':
+		v *= 1024;
+		break;
+	case 'K':
+	case 'k':
+		if (v % 1024)
+			return -EINVAL;
+		v /= 1024;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end && end[1] && !(streq(end + 1, "iB") || streq(end + 1, "B")))
+		return -EINVAL;
+	if (v == 0 || v > (1ull << 20))
+		return -ERANGE;
+	*ret_mib = v;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned int max, unsigned int *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max)
+		return -EINVAL;
+	*ret = (unsigned int)v;
+	return 0;
+}
+
+int cmd_boot(int argc, char **argv)
+{
+	enum { OPT_UUID = 0x100, OPT_CONSOLE, OPT_TIMEOUT };
+	static const struct option options[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "instance-type", required_argument, NULL, 't' },
+		{ "uuid", required_argument, NULL, OPT_UUID },
+		{ "console", no_argument, NULL, OPT_CONSOLE },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct vmm_config cfg;
+	struct bootcheck_run run;
+	struct nc_err err = { 0 };
+	_cleanup_free_ char *cmdline = NULL;
+	const char *append = NULL, *format = "text";
+	unsigned long long mem_mib = VMM_DEFAULT_MEM >> 20;
+	unsigned int timeout = BOOT_DEFAULT_TIMEOUT;
+	bool console = false;
+	struct boot_run_info info;
+	int c, rc, code;
+
+	vmm_config_init(&cfg);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "k:i:a:c:m:t:f:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			cfg.kernel = optarg;
+			break;
+		case 'i':
+			cfg.initrd = optarg;
+			break;
+		case 'a':
+			append = optarg;
+			break;
+		case 'c':
+			if (parse_uint(optarg, VMM_MAX_CPUS, &cfg.cpus) < 0 || cfg.cpus == 0) {
+				fprintf(stderr, "nitrocheck boot: --cpus %s: 1 to %d\n", optarg,
+					VMM_MAX_CPUS);
+				return NC_EXIT_ERROR;
+			}
+			break;
+		case 'm':
+			if (parse_size_mib(optarg, &mem_mib) < 0) {
+				fprintf(stderr,
+					"nitrocheck boot: --memory %s: a size such as 1024, 512M or 2G\n",
+					optarg);
+				return NC_EXIT_ERROR;
+			}
+			break;
+		case 't':
+			cfg.instance_type = optarg;
+			break;
+		case OPT_UUID:
+			cfg.uuid = optarg;
+			break;
+		case OPT_CONSOLE:
+			console = true;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_uint(optarg, 7 * 24 * 3600, &timeout) < 0) {
+				fprintf(stderr, "nitrocheck boot: --timeout %s: seconds\n", optarg);
+				return NC_EXIT_ERROR;
+			}
+			break;
+		case 'f':
+			format = optarg;
+			if (!streq(format, "text") && !streq(format, "json")) {
+				fprintf(stderr, "nitrocheck boot: --format %s: text or json\n",
+					optarg);
+				return NC_EXIT_ERROR;
+			}
+			break;
+		case 'h':
+			boot_usage(stdout);
+			return cli_finish_stdout(NC_EXIT_OK);
+		default:
+			fprintf(stderr, "Try 'nitrocheck boot --help'.\n");
+			return NC_EXIT_ERROR;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr,
+			"nitrocheck boot: unexpected argument '%s' (booting a disk image is not "
+			"supported yet: use --kernel/--initrd)\nTry 'nitrocheck boot --help'.\n",
+			argv[optind]);
+		return NC_EXIT_ERROR;
+	}
+	if (!cfg.kernel) {
+		fprintf(stderr, "nitrocheck boot: --kernel is required\n"
+				"Try 'nitrocheck boot --help'.\n");
+		return NC_EXIT_ERROR;
+	}
+	cmdline = append && *append ? strdup_printf("%s %s", BOOT_BASE_CMDLINE, append) :
+				      strdup(BOOT_BASE_CMDLINE);
+	if (!cmdline)
+		return NC_EXIT_ERROR;
+	cfg.cmdline = cmdline;
+	cfg.mem_bytes = mem_mib << 20;
+	cfg.console_fd = console ? STDERR_FILENO : -1;
+
+	rc = bootcheck_run(&cfg, timeout, &run, &err);
+	if (rc < 0) {
+		fprintf(stderr, "nitrocheck boot: %s\n", err.msg[0] ? err.msg : strerror(-rc));
+		bootcheck_run_free(&run);
+		return NC_EXIT_ERROR;
+	}
+
+	info = (struct boot_run_info){
+		.kernel = cfg.kernel,
+		.initrd = cfg.initrd,
+		.cmdline = cmdline,
+		.argv = argv,
+		.cpus = cfg.cpus,
+		.mem_mib = mem_mib,
+		.instance_type = cfg.instance_type,
+		.uuid = run.uuid,
+		.exit_reason = vmm_exit_reason_name(run.result.reason),
+		.exit_detail = run.result.detail,
+		.exits = run.result.exits,
+		.rss_kib = run.rss_kib,
+		.guest_rss_kib = run.guest_rss_kib,
+	};
+	code = boot_tracker_verdict(&run.tracker, NULL) == BOOT_VERDICT_PASS ? NC_EXIT_OK :
+									     NC_EXIT_FAIL;
+	if (streq(format, "json")) {
+		json_t *j = boot_report_json(&run.tracker, &info);
+
+		if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+			code = NC_EXIT_ERROR;
+		else
+			fputc('\n', stdout);
+		json_decref(j);
+	} else {
+		boot_report_text(stdout, &run.tracker, &info);
+	}
+	bootcheck_run_free(&run);
+	return cli_finish_stdout(code);
+}

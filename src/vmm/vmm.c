@@ -1,0 +1,1061 @@
+/* SPDX-License-Identifier: MIT */
+#include "vmm/vmm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "vmm/acpi.h"
+#include "vmm/bootparams.h"
+#include "vmm/pci.h"
+#include "vmm/smbios.h"
+#include "vmm/uart.h"
+
+/* Low-memory layout of the boot structures. */
+#define GDT_GPA 0x500
+#define ZERO_PAGE_GPA 0x7000
+#define PAGETABLE_GPA 0x9000
+#define CMDLINE_GPA 0x20000
+#define CMDLINE_MAX 0x10000
+#define ACPI_GPA 0xe0000                /* inside the RSDP scan range */
+#define ACPI_MAX 0x10000
+#define SMBIOS_EP_GPA 0xf0000
+#define SMBIOS_TABLE_GPA 0xf0100
+#define SMBIOS_MAX 0xff00
+#define KERNEL_DEFAULT_GPA 0x1000000
+
+#define KVM_TSS_GPA 0xfffbd000
+#define KVM_IDENTITY_MAP_GPA 0xfffbc000
+
+#define I8042_CMD_PORT 0x64
+#define I8042_CMD_RESET 0xfe
+#define POST_PORT 0x80
+
+#define CONSOLE_LINE_MAX 1024
+
+struct vcpu {
+	struct vmm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+	atomic_bool done;
+};
+
+struct vmm {
+	struct vmm_config cfg;
+	char *kernel, *initrd, *cmdline, *instance_type;
+	char uuid_str[37];
+	uint8_t uuid[16];
+
+	int kvm_fd, vm_fd;
+	size_t run_size;
+	uint8_t *ram;
+	uint64_t ram_size, low_ram, high_ram;
+	struct guest_mem mem;
+	struct kvm_cpuid2 *cpuid;
+
+	struct vcpu vcpus[VMM_MAX_CPUS];
+	unsigned int n_vcpus;
+
+	struct pci_bus *pci;
+	struct dev_host host;
+
+	/* io_lock serialises the devices: UART, PM registers, BAR callbacks. */
+	pthread_mutex_t io_lock;
+	struct uart uart;
+	char line[CONSOLE_LINE_MAX];
+	size_t line_len;
+	uint16_t pm1_sts, pm1_en, pm1_cnt;
+
+	pthread_mutex_t state_lock;
+	pthread_cond_t state_cond;
+	enum vmm_exit_reason reason;
+	char detail[256];
+	atomic_bool stopping;
+	atomic_bool started_reported;
+	atomic_uint_fast64_t exits;
+	bool ran;
+};
+
+const char *vmm_exit_reason_name(enum vmm_exit_reason r)
+{
+	switch (r) {
+	case VMM_EXIT_NONE:
+		return "none";
+	case VMM_EXIT_POWEROFF:
+		return "poweroff";
+	case VMM_EXIT_RESET:
+		return "reset";
+	case VMM_EXIT_TIMEOUT:
+		return "timeout";
+	case VMM_EXIT_STOPPED:
+		return "stopped";
+	case VMM_EXIT_ERROR:
+		return "error";
+	}
+	return "unknown";
+}
+
+void vmm_config_init(struct vmm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cpus = VMM_DEFAULT_CPUS;
+	cfg->mem_bytes = VMM_DEFAULT_MEM;
+	cfg->instance_type = VMM_DEFAULT_INSTANCE_TYPE;
+	cfg->console_fd = -1;
+}
+
+static void vmm_emit(struct vmm *vm, enum vmm_event ev, const char *detail)
+{
+	if (vm->cfg.event)
+		vm->cfg.event(vm->cfg.event_opaque, ev, detail);
+}
+
+/* The first stop wins; it wakes vmm_run. */
+static void vmm_stop(struct vmm *vm, enum vmm_exit_reason reason, const char *detail)
+{
+	pthread_mutex_lock(&vm->state_lock);
+	if (vm->reason == VMM_EXIT_NONE) {
+		vm->reason = reason;
+		snprintf(vm->detail, sizeof(vm->detail), "%s", detail ? detail : "");
+	}
+	atomic_store(&vm->stopping, true);
+	pthread_cond_broadcast(&vm->state_cond);
+	pthread_mutex_unlock(&vm->state_lock);
+}
+
+void vmm_request_stop(struct vmm *vm)
+{
+	vmm_stop(vm, VMM_EXIT_STOPPED, "stop requested");
+}
+
+/* ---- Devices on the host side -------------------------------------------------- */
+
+static void host_irq_line(void *opaque, unsigned int gsi, int level)
+{
+	struct vmm *vm = opaque;
+	struct kvm_irq_level irq = { .irq = gsi, .level = (uint32_t)level };
+
+	ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
+}
+
+static void host_msi_send(void *opaque, uint64_t addr, uint32_t data)
+{
+	struct vmm *vm = opaque;
+	struct kvm_msi msi = {
+		.address_lo = (uint32_t)addr,
+		.address_hi = (uint32_t)(addr >> 32),
+		.data = data,
+	};
+
+	ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi);
+}
+
+static void host_msix_notify(void *opaque, void *pci_dev, unsigned int vector)
+{
+	pci_msix_notify(pci_dev, vector);
+}
+
+static void host_event(void *opaque, enum vmm_event ev, const char *detail)
+{
+	vmm_emit(opaque, ev, detail);
+}
+
+static void uart_irq(void *opaque, int level)
+{
+	host_irq_line(opaque, UART_COM1_IRQ, level);
+}
+
+/* UART output: copied raw to the console fd, split into lines for the
+ * event sink. Called with io_lock held. */
+static void uart_output(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct vmm *vm = opaque;
+
+	if (vm->cfg.console_fd >= 0) {
+		ssize_t NC_UNUSED w = write(vm->cfg.console_fd, buf, len);
+	}
+	for (size_t i = 0; i < len; i++) {
+		char c = (char)buf[i];
+
+		if (c == '\r')
+			continue;
+		if (c == '\n' || vm->line_len == CONSOLE_LINE_MAX - 1) {
+			vm->line[vm->line_len] = '\0';
+			vmm_emit(vm, VMM_EV_CONSOLE_LINE, vm->line);
+			vm->line_len = 0;
+			if (c == '\n')
+				continue;
+		}
+		vm->line[vm->line_len++] = c;
+	}
+}
+
+static void flush_console_line(struct vmm *vm)
+{
+	pthread_mutex_lock(&vm->io_lock);
+	if (vm->line_len) {
+		vm->line[vm->line_len] = '\0';
+		vmm_emit(vm, VMM_EV_CONSOLE_LINE, vm->line);
+		vm->line_len = 0;
+	}
+	pthread_mutex_unlock(&vm->io_lock);
+}
+
+/* ACPI PM1a: the guest's poweroff writes SLP_TYP=S5 with SLP_EN. */
+static void pm_io(struct vmm *vm, uint16_t port, uint8_t *data, unsigned int len, bool is_write)
+{
+	unsigned int off = port - ACPI_PM1A_EVT_PORT;
+	uint8_t regs[6];
+	uint32_t v = 0;
+
+	regs[0] = (uint8_t)vm->pm1_sts;
+	regs[1] = (uint8_t)(vm->pm1_sts >> 8);
+	regs[2] = (uint8_t)vm->pm1_en;
+	regs[3] = (uint8_t)(vm->pm1_en >> 8);
+	regs[4] = (uint8_t)(vm->pm1_cnt | ACPI_PM1_CNT_SCI_EN);
+	regs[5] = (uint8_t)(vm->pm1_cnt >> 8);
+	if (!is_write) {
+		for (unsigned int i = 0; i < len; i++)
+			data[i] = off + i < sizeof(regs) ? regs[off + i] : 0xff;
+		return;
+	}
+	for (unsigned int i = 0; i < len; i++)
+		v |= (uint32_t)data[i] << (8 * i);
+	for (unsigned int i = 0; i < len && off + i < sizeof(regs); i++) {
+		uint8_t b = (uint8_t)(v >> (8 * i));
+
+		switch (off + i) {
+		case 0:
+		case 1:         /* status: write 1 to clear */
+			vm->pm1_sts &= (uint16_t)~(b << (8 * (off + i)));
+			break;
+		case 2:
+		case 3:
+			vm->pm1_en = (uint16_t)((vm->pm1_en & ~(0xff << (8 * (off + i - 2)))) |
+						b << (8 * (off + i - 2)));
+			break;
+		case 4:
+		case 5:
+			vm->pm1_cnt = (uint16_t)((vm->pm1_cnt & ~(0xff << (8 * (off + i - 4)))) |
+						 b << (8 * (off + i - 4)));
+			break;
+		}
+	}
+	if (off + len > 4 && (vm->pm1_cnt & ACPI_PM1_CNT_SLP_EN)) {
+		unsigned int typ = ACPI_PM1_CNT_SLP_TYP(vm->pm1_cnt);
+
+		vm->pm1_cnt &= (uint16_t)~ACPI_PM1_CNT_SLP_EN;
+		if (typ == ACPI_SLP_TYP_S5) {
+			vmm_emit(vm, VMM_EV_GUEST_POWEROFF, "acpi s5");
+			vmm_stop(vm, VMM_EXIT_POWEROFF, "ACPI S5 (PM1a SLP_EN)");
+		}
+	}
+}
+
+static void handle_pio(struct vmm *vm, uint16_t port, uint8_t *data, unsigned int len,
+		       bool is_write)
+{
+	if (port >= UART_COM1_BASE && port < UART_COM1_BASE + UART_NREGS) {
+		pthread_mutex_lock(&vm->io_lock);
+		if (is_write)
+			uart_write(&vm->uart, port - UART_COM1_BASE, data[0]);
+		else
+			data[0] = uart_read(&vm->uart, port - UART_COM1_BASE);
+		pthread_mutex_unlock(&vm->io_lock);
+		return;
+	}
+	if (port >= ACPI_PM1A_EVT_PORT && port < ACPI_PM1A_CNT_PORT + 2) {
+		pthread_mutex_lock(&vm->io_lock);
+		pm_io(vm, port, data, len, is_write);
+		pthread_mutex_unlock(&vm->io_lock);
+		return;
+	}
+	if (port == I8042_CMD_PORT && is_write && data[0] == I8042_CMD_RESET) {
+		vmm_emit(vm, VMM_EV_GUEST_RESET, "i8042 reset");
+		vmm_stop(vm, VMM_EXIT_RESET, "i8042 reset (port 0x64 <- 0xfe)");
+		return;
+	}
+	if (port == POST_PORT)
+		return;
+	pthread_mutex_lock(&vm->io_lock);
+	if (!pci_bus_pio(vm->pci, port, data, len, is_write) && !is_write)
+		memset(data, 0xff, len);        /* nothing there: floating bus */
+	pthread_mutex_unlock(&vm->io_lock);
+}
+
+static void handle_mmio(struct vmm *vm, uint64_t addr, uint8_t *data, unsigned int len,
+			bool is_write)
+{
+	pthread_mutex_lock(&vm->io_lock);
+	if (!pci_bus_mmio(vm->pci, addr, data, len, is_write) && !is_write)
+		memset(data, 0xff, len);
+	pthread_mutex_unlock(&vm->io_lock);
+}
+
+/* ---- vCPUs ------------------------------------------------------------------------- */
+
+static void vcpu_kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static int vcpu_exit(struct vcpu *c)
+{
+	struct vmm *vm = c->vm;
+	struct kvm_run *run = c->run;
+	char msg[128];
+
+	atomic_fetch_add(&vm->exits, 1);
+	if (!atomic_exchange(&vm->started_reported, true))
+		vmm_emit(vm, VMM_EV_GUEST_STARTED, NULL);
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO: {
+		uint8_t *p = (uint8_t *)run + run->io.data_offset;
+
+		for (uint32_t i = 0; i < run->io.count; i++, p += run->io.size)
+			handle_pio(vm, run->io.port, p, run->io.size,
+				   run->io.direction == KVM_EXIT_IO_OUT);
+		return 0;
+	}
+	case KVM_EXIT_MMIO:
+		handle_mmio(vm, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
+			    run->mmio.is_write);
+		return 0;
+	case KVM_EXIT_HLT:
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+	case KVM_EXIT_INTR:
+		return 0;
+	case KVM_EXIT_SHUTDOWN:
+		vmm_emit(vm, VMM_EV_GUEST_RESET, "triple fault");
+		vmm_stop(vm, VMM_EXIT_RESET, "triple fault (KVM_EXIT_SHUTDOWN)");
+		return 1;
+	case KVM_EXIT_SYSTEM_EVENT:
+		if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN) {
+			vmm_emit(vm, VMM_EV_GUEST_POWEROFF, "system event");
+			vmm_stop(vm, VMM_EXIT_POWEROFF, "system event: shutdown");
+		} else {
+			vmm_emit(vm, VMM_EV_GUEST_RESET, "system event");
+			vmm_stop(vm, VMM_EXIT_RESET, "system event: reset");
+		}
+		return 1;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(msg, sizeof(msg), "vCPU %u: entry failed, reason 0x%llx", c->id,
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(msg, sizeof(msg), "vCPU %u: KVM internal error, suberror %u", c->id,
+			 run->internal.suberror);
+		break;
+	default:
+		snprintf(msg, sizeof(msg), "vCPU %u: unhandled exit %u", c->id, run->exit_reason);
+		break;
+	}
+	vmm_emit(vm, VMM_EV_GUEST_ERROR, msg);
+	vmm_stop(vm, VMM_EXIT_ERROR, msg);
+	return 1;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *c = arg;
+	struct vmm *vm = c->vm;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	while (!atomic_load(&vm->stopping)) {
+		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
+			char msg[96];
+
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			snprintf(msg, sizeof(msg), "vCPU %u: KVM_RUN: %s", c->id, strerror(errno));
+			vmm_emit(vm, VMM_EV_GUEST_ERROR, msg);
+			vmm_stop(vm, VMM_EXIT_ERROR, msg);
+			break;
+		}
+		if (vcpu_exit(c))
+			break;
+	}
+	atomic_store(&c->done, true);
+	return NULL;
+}
+
+/* CPUID as KVM supports it, made per vCPU: APIC ids, the hypervisor bit,
+ * the KVM signature leaves and nothing of Xen's (0x40000100+). */
+static int vcpu_set_cpuid(struct vmm *vm, struct vcpu *c)
+{
+	_cleanup_free_ struct kvm_cpuid2 *cp = NULL;
+	size_t sz = sizeof(*cp) + vm->cpuid->nent * sizeof(struct kvm_cpuid_entry2);
+	unsigned int n = 0;
+
+	cp = calloc(1, sz);
+	if (!cp)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < vm->cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 e = vm->cpuid->entries[i];
+
+		if (e.function >= 0x40000100 && e.function < 0x50000000)
+			continue;
+		switch (e.function) {
+		case 1:
+			e.ebx = (e.ebx & 0x0000ffff) | (c->id << 24) |
+				(uint32_t)(vm->n_vcpus > 255 ? 255 : vm->n_vcpus) << 16;
+			e.ecx |= 1u << 31;      /* running under a hypervisor */
+			break;
+		case 0xb:
+		case 0x1f:
+			e.edx = c->id;
+			break;
+		case 0x40000000:
+			if (e.eax < 0x40000001)
+				e.eax = 0x40000001;
+			break;
+		}
+		cp->entries[n++] = e;
+	}
+	cp->nent = n;
+	if (ioctl(c->fd, KVM_SET_CPUID2, cp) < 0)
+		return -errno;
+	return 0;
+}
+
+static int vcpu_setup_boot(struct vmm *vm, struct vcpu *c, uint64_t entry, uint64_t cr3)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { 0 };
+	struct kvm_fpu fpu = { 0 };
+	struct kvm_lapic_state lapic;
+	struct kvm_segment code = {
+		.base = 0, .limit = 0xffffffff, .selector = BP_CODE_SEL, .type = 0xb,
+		.present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1,
+	};
+	struct kvm_segment data = code;
+
+	data.selector = BP_DATA_SEL;
+	data.type = 0x3;
+	data.l = 0;
+	data.db = 1;
+
+	if (ioctl(c->fd, KVM_GET_SREGS, &sregs) < 0)
+		return -errno;
+	sregs.cs = code;
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+	sregs.gdt.base = GDT_GPA;
+	sregs.gdt.limit = BP_GDT_ENTRIES * 8 - 1;
+	sregs.idt.base = 0;
+	sregs.idt.limit = 0;
+	sregs.cr0 = 0x80000011;         /* PG | ET | PE */
+	sregs.cr3 = cr3;
+	sregs.cr4 = 0x20;               /* PAE */
+	sregs.efer = 0x500;             /* LME | LMA */
+	if (ioctl(c->fd, KVM_SET_SREGS, &sregs) < 0)
+		return -errno;
+
+	regs.rflags = 0x2;
+	regs.rip = entry;
+	regs.rsi = ZERO_PAGE_GPA;
+	if (ioctl(c->fd, KVM_SET_REGS, &regs) < 0)
+		return -errno;
+
+	fpu.fcw = 0x37f;
+	fpu.mxcsr = 0x1f80;
+	if (ioctl(c->fd, KVM_SET_FPU, &fpu) < 0)
+		return -errno;
+
+	/* LINT0 as ExtINT (the 8259), LINT1 as NMI, as firmware leaves them. */
+	if (ioctl(c->fd, KVM_GET_LAPIC, &lapic) < 0)
+		return -errno;
+	{
+		uint32_t *lint0 = (uint32_t *)(void *)(lapic.regs + 0x350);
+		uint32_t *lint1 = (uint32_t *)(void *)(lapic.regs + 0x360);
+
+		*lint0 = (*lint0 & ~0x700u) | (7u << 8);
+		*lint1 = (*lint1 & ~0x700u) | (4u << 8);
+	}
+	if (ioctl(c->fd, KVM_SET_LAPIC, &lapic) < 0)
+		return -errno;
+	return 0;
+}
+
+/* ---- Machine --------------------------------------------------------------------- */
+
+static int kvm_get_cpuid(struct vmm *vm)
+{
+	for (unsigned int nent = 64; nent <= 1024; nent *= 2) {
+		struct kvm_cpuid2 *cp = calloc(1, sizeof(*cp) + nent * sizeof(cp->entries[0]));
+
+		if (!cp)
+			return -ENOMEM;
+		cp->nent = nent;
+		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cp) == 0) {
+			vm->cpuid = cp;
+			return 0;
+		}
+		free(cp);
+		if (errno != E2BIG)
+			return -errno;
+	}
+	return -E2BIG;
+}
+
+static int vmm_open_kvm(struct vmm *vm, struct nc_err *err)
+{
+	int version;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		int e = errno;
+
+		return nc_err_set(err, -e,
+				  "/dev/kvm: %s (no KVM on this machine: run the boot inside the "
+				  "KVM lab, tests/kvmlab/run nitrocheck boot ...)",
+				  strerror(e));
+	}
+	version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION)
+		return nc_err_set(err, -ENODEV, "/dev/kvm: API version %d, expected %d", version,
+				  KVM_API_VERSION);
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0 ||
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) <= 0 ||
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI) <= 0)
+		return nc_err_set(err, -ENODEV,
+				  "/dev/kvm lacks the in-kernel irqchip, user memory or MSI "
+				  "signalling");
+	return 0;
+}
+
+static int vmm_setup_memory(struct vmm *vm, struct nc_err *err)
+{
+	struct kvm_userspace_memory_region r = { 0 };
+	int rc;
+
+	vm->ram_size = vm->cfg.mem_bytes;
+	vm->low_ram = vm->ram_size < VMM_LOW_RAM_MAX ? vm->ram_size : VMM_LOW_RAM_MAX;
+	vm->high_ram = vm->ram_size - vm->low_ram;
+	/* Untouched pages cost nothing: RSS grows with what the guest uses. */
+	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		vm->ram = NULL;
+		return nc_err_set(err, -errno, "cannot map %llu bytes of guest memory",
+				  (unsigned long long)vm->ram_size);
+	}
+	madvise(vm->ram, vm->ram_size, MADV_MERGEABLE);
+
+	r.slot = 0;
+	r.guest_phys_addr = 0;
+	r.memory_size = vm->low_ram;
+	r.userspace_addr = (uintptr_t)vm->ram;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return nc_err_set(err, -errno, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	rc = guest_mem_add_region(&vm->mem, 0, vm->low_ram, vm->ram);
+	if (rc < 0)
+		return nc_err_set(err, rc, "guest memory: too many regions");
+	if (vm->high_ram) {
+		r.slot = 1;
+		r.guest_phys_addr = VMM_HIGH_RAM_BASE;
+		r.memory_size = vm->high_ram;
+		r.userspace_addr = (uintptr_t)(vm->ram + vm->low_ram);
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+			return nc_err_set(err, -errno, "KVM_SET_USER_MEMORY_REGION: %s",
+					  strerror(errno));
+		rc = guest_mem_add_region(&vm->mem, VMM_HIGH_RAM_BASE, vm->high_ram,
+					  vm->ram + vm->low_ram);
+		if (rc < 0)
+			return nc_err_set(err, rc, "guest memory: too many regions");
+	}
+	return 0;
+}
+
+static int vmm_check_config(const struct vmm_config *cfg, struct nc_err *err)
+{
+	if (!cfg->kernel)
+		return nc_err_set(err, -EINVAL, "no kernel given");
+	if (cfg->cpus == 0 || cfg->cpus > VMM_MAX_CPUS)
+		return nc_err_set(err, -EINVAL, "%u vCPUs: between 1 and %d", cfg->cpus,
+				  VMM_MAX_CPUS);
+	if (cfg->mem_bytes < (64ull << 20) || (cfg->mem_bytes & 0xfffff))
+		return nc_err_set(err, -EINVAL,
+				  "memory must be at least 64 MiB and a whole number of MiB");
+	if (cfg->uuid) {
+		uint8_t u[16];
+
+		if (smbios_uuid_parse(cfg->uuid, u) < 0)
+			return nc_err_set(err, -EINVAL, "%s: not a UUID", cfg->uuid);
+	}
+	return 0;
+}
+
+static char *strdup_or_null(const char *s, int *rc)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*rc = -ENOMEM;
+	return d;
+}
+
+int vmm_create(const struct vmm_config *cfg, struct vmm **ret_vm, struct nc_err *err)
+{
+	struct vmm *vm;
+	struct kvm_pit_config pit = { .flags = 0 };
+	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
+	int rc;
+
+	rc = vmm_check_config(cfg, err);
+	if (rc < 0)
+		return rc;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	vm->kvm_fd = vm->vm_fd = -1;
+	for (unsigned int i = 0; i < VMM_MAX_CPUS; i++)
+		vm->vcpus[i].fd = -1;
+	vm->cfg = *cfg;
+	pthread_mutex_init(&vm->io_lock, NULL);
+	pthread_mutex_init(&vm->state_lock, NULL);
+	pthread_cond_init(&vm->state_cond, NULL);
+	rc = 0;
+	vm->kernel = strdup_or_null(cfg->kernel, &rc);
+	vm->initrd = strdup_or_null(cfg->initrd, &rc);
+	vm->cmdline = strdup_or_null(cfg->cmdline ? cfg->cmdline : "", &rc);
+	vm->instance_type = strdup_or_null(
+		cfg->instance_type ? cfg->instance_type : VMM_DEFAULT_INSTANCE_TYPE, &rc);
+	if (rc < 0)
+		goto fail;
+	vm->cfg.kernel = vm->kernel;
+	vm->cfg.initrd = vm->initrd;
+	vm->cfg.cmdline = vm->cmdline;
+	vm->cfg.instance_type = vm->instance_type;
+	vm->cfg.uuid = NULL;
+	if (cfg->uuid)
+		rc = smbios_uuid_parse(cfg->uuid, vm->uuid);
+	else
+		rc = smbios_uuid_generate_ec2(vm->uuid);
+	if (rc < 0) {
+		nc_err_set(err, rc, "cannot make the instance UUID");
+		goto fail;
+	}
+	smbios_uuid_format(vm->uuid, vm->uuid_str);
+
+	rc = vmm_open_kvm(vm, err);
+	if (rc < 0)
+		goto fail;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		rc = nc_err_set(err, -errno, "KVM_CREATE_VM: %s", strerror(errno));
+		goto fail;
+	}
+	/* Intel VMX needs these in the guest-physical map; AMD ignores them. */
+	ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &(uint64_t){ KVM_IDENTITY_MAP_GPA });
+	ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA);
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		rc = nc_err_set(err, -errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		goto fail;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		rc = nc_err_set(err, -errno, "KVM_CREATE_PIT2: %s", strerror(errno));
+		goto fail;
+	}
+	rc = vmm_setup_memory(vm, err);
+	if (rc < 0)
+		goto fail;
+	rc = kvm_get_cpuid(vm);
+	if (rc < 0) {
+		nc_err_set(err, rc, "KVM_GET_SUPPORTED_CPUID: %s", strerror(-rc));
+		goto fail;
+	}
+	vm->run_size = (size_t)ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	vm->n_vcpus = cfg->cpus;
+	for (unsigned int i = 0; i < vm->n_vcpus; i++) {
+		struct vcpu *c = &vm->vcpus[i];
+
+		c->vm = vm;
+		c->id = i;
+		c->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
+		if (c->fd < 0) {
+			rc = nc_err_set(err, -errno, "KVM_CREATE_VCPU %u: %s", i, strerror(errno));
+			goto fail;
+		}
+		c->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+		if (c->run == MAP_FAILED) {
+			c->run = NULL;
+			rc = nc_err_set(err, -errno, "mmap vCPU %u: %s", i, strerror(errno));
+			goto fail;
+		}
+		rc = vcpu_set_cpuid(vm, c);
+		if (rc < 0) {
+			nc_err_set(err, rc, "KVM_SET_CPUID2: %s", strerror(-rc));
+			goto fail;
+		}
+	}
+
+	vm->host = (struct dev_host){
+		.mem = &vm->mem,
+		.msix_notify = host_msix_notify,
+		.irq_line = host_irq_line,
+		.event = host_event,
+		.opaque = vm,
+	};
+	uart_init(&vm->uart, uart_output, uart_irq, vm);
+	rc = pci_bus_new(VMM_PCI_MMIO_BASE, VMM_PCI_MMIO_LIMIT, VMM_PCI_IO_BASE, VMM_PCI_IO_LIMIT,
+			 host_msi_send, vm, &vm->pci);
+	if (rc < 0) {
+		nc_err_set(err, rc, "PCI bus: %s", strerror(-rc));
+		goto fail;
+	}
+	/* The kick that makes KVM_RUN return: no SA_RESTART. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+
+	if (cfg->attach_disk) {
+		rc = cfg->attach_disk(vm, cfg->disk_opaque, err);
+		if (rc < 0)
+			goto fail;
+	}
+	if (cfg->attach_nic) {
+		rc = cfg->attach_nic(vm, cfg->nic_opaque, err);
+		if (rc < 0)
+			goto fail;
+	}
+	*ret_vm = vm;
+	return 0;
+fail:
+	vmm_destroy(vm);
+	return rc;
+}
+
+int vmm_pci_register(struct vmm *vm, const struct pci_dev_desc *desc, void **ret_handle)
+{
+	if (vm->ran)
+		return -EBUSY;
+	return pci_bus_register(vm->pci, desc, ret_handle);
+}
+
+const struct dev_host *vmm_dev_host(struct vmm *vm)
+{
+	return &vm->host;
+}
+
+const char *vmm_uuid(const struct vmm *vm)
+{
+	return vm->uuid_str;
+}
+
+/* ---- Loading ---------------------------------------------------------------------- */
+
+static int load_initrd(struct vmm *vm, const struct bzimage_info *bz, uint64_t kernel_end,
+		       uint64_t *ret_gpa, uint64_t *ret_size, struct nc_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	uint64_t top, gpa;
+	uint8_t *dst;
+	size_t done = 0;
+
+	fd = open(vm->initrd, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return nc_err_set(err, -errno, "%s: %s", vm->initrd, strerror(errno));
+	if (!S_ISREG(st.st_mode) || st.st_size == 0)
+		return nc_err_set(err, -EINVAL, "%s: not a non-empty file", vm->initrd);
+	top = vm->low_ram;
+	if (bz->initrd_addr_max && (uint64_t)bz->initrd_addr_max + 1 < top)
+		top = (uint64_t)bz->initrd_addr_max + 1;
+	if ((uint64_t)st.st_size > top)
+		return nc_err_set(err, -ENOSPC, "%s: %lld bytes do not fit below %#llx",
+				  vm->initrd, (long long)st.st_size, (unsigned long long)top);
+	gpa = (top - (uint64_t)st.st_size) & ~0xfffull;
+	if (gpa < kernel_end)
+		return nc_err_set(err, -ENOSPC,
+				  "%s: kernel and initrd do not fit in %llu MiB of memory",
+				  vm->initrd, (unsigned long long)(vm->ram_size >> 20));
+	dst = guest_mem_ptr(&vm->mem, gpa, (uint64_t)st.st_size);
+	if (!dst)
+		return nc_err_set(err, -EFAULT, "initrd placement outside RAM");
+	while (done < (size_t)st.st_size) {
+		ssize_t n = pread(fd, dst + done, (size_t)st.st_size - done, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return nc_err_set(err, n < 0 ? -errno : -EIO, "%s: read failed",
+					  vm->initrd);
+		done += (size_t)n;
+	}
+	*ret_gpa = gpa;
+	*ret_size = (uint64_t)st.st_size;
+	return 0;
+}
+
+static int write_tables(struct vmm *vm, uint64_t *ret_rsdp, struct nc_err *err)
+{
+	struct acpi_config ac = {
+		.cpus = vm->n_vcpus,
+		.base_gpa = ACPI_GPA,
+		.ioapic_addr = VMM_IOAPIC_ADDR,
+		.lapic_addr = VMM_LAPIC_ADDR,
+		.pci_mmio_base = VMM_PCI_MMIO_BASE,
+		.pci_mmio_limit = VMM_PCI_MMIO_LIMIT,
+	};
+	struct smbios_config sc = {
+		.product = vm->instance_type,
+		.cpus = vm->n_vcpus,
+		.mem_bytes = vm->ram_size,
+		.table_gpa = SMBIOS_TABLE_GPA,
+	};
+	uint8_t *acpi = guest_mem_ptr(&vm->mem, ACPI_GPA, ACPI_MAX);
+	uint8_t *ep = guest_mem_ptr(&vm->mem, SMBIOS_EP_GPA, 31);
+	uint8_t *table = guest_mem_ptr(&vm->mem, SMBIOS_TABLE_GPA, SMBIOS_MAX);
+	size_t len;
+	int rc;
+
+	ac.n_pci_slots = pci_bus_slots(vm->pci, ac.pci_slots, ACPI_MAX_SLOTS);
+	if (vm->high_ram) {
+		/* 64-bit BARs could live above RAM; announce a window there. */
+		ac.pci_mmio64_base = VMM_HIGH_RAM_BASE + vm->high_ram;
+		ac.pci_mmio64_base = (ac.pci_mmio64_base + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+		ac.pci_mmio64_limit = ac.pci_mmio64_base + (64ull << 30) - 1;
+	}
+	rc = acpi_build(&ac, acpi, ACPI_MAX, &len);
+	if (rc < 0)
+		return nc_err_set(err, rc, "ACPI tables: %s", strerror(-rc));
+	for (unsigned int i = 0; i < vm->cpuid->nent; i++) {
+		if (vm->cpuid->entries[i].function == 1) {
+			sc.cpuid_1_eax = vm->cpuid->entries[i].eax;
+			sc.cpuid_1_edx = vm->cpuid->entries[i].edx;
+		}
+	}
+	memcpy(sc.uuid, vm->uuid, 16);
+	rc = smbios_build(&sc, ep, table, SMBIOS_MAX, &len);
+	if (rc < 0)
+		return nc_err_set(err, rc, "SMBIOS tables: %s", strerror(-rc));
+	*ret_rsdp = ACPI_GPA;
+	return 0;
+}
+
+static int vmm_load(struct vmm *vm, uint64_t *ret_entry, uint64_t *ret_cr3, struct nc_err *err)
+{
+	_cleanup_free_ char *img = NULL;
+	struct bzimage_info bz;
+	struct e820_entry e820[8];
+	struct bootparams_layout l = { 0 };
+	uint64_t load, kernel_end, gdt[BP_GDT_ENTRIES];
+	size_t img_size, cmd_len = strlen(vm->cmdline);
+	uint8_t *p;
+	int rc, n;
+
+	rc = read_file_full(vm->kernel, 512u << 20, &img, &img_size);
+	if (rc < 0)
+		return nc_err_set(err, rc, "%s: %s", vm->kernel, strerror(-rc));
+	rc = bzimage_parse((const uint8_t *)img, img_size, &bz, err);
+	if (rc < 0) {
+		char m[sizeof(err->msg)];
+
+		if (err) {
+			snprintf(m, sizeof(m), "%s", err->msg);
+			nc_err_set(err, rc, "%s: %s", vm->kernel, m);
+		}
+		return rc;
+	}
+	load = bz.pref_address >= 0x100000 ? bz.pref_address : KERNEL_DEFAULT_GPA;
+	if (bz.relocatable && bz.kernel_alignment && (load % bz.kernel_alignment))
+		load = KERNEL_DEFAULT_GPA;
+	kernel_end = load + (bz.init_size > bz.kernel_size ? bz.init_size : bz.kernel_size);
+	p = guest_mem_ptr(&vm->mem, load, kernel_end - load);
+	if (!p)
+		return nc_err_set(err, -ENOSPC, "%s: does not fit in %llu MiB of memory", vm->kernel,
+				  (unsigned long long)(vm->ram_size >> 20));
+	memcpy(p, bz.kernel, bz.kernel_size);
+
+	if (bz.cmdline_size && cmd_len > bz.cmdline_size)
+		return nc_err_set(err, -E2BIG, "command line of %zu bytes: the kernel takes %u",
+				  cmd_len, bz.cmdline_size);
+	if (cmd_len >= CMDLINE_MAX)
+		return nc_err_set(err, -E2BIG, "command line too long");
+	guest_mem_write(&vm->mem, CMDLINE_GPA, vm->cmdline, cmd_len + 1);
+	l.cmdline_gpa = CMDLINE_GPA;
+	l.cmdline_len = (uint32_t)cmd_len;
+
+	if (vm->initrd) {
+		rc = load_initrd(vm, &bz, kernel_end, &l.initrd_gpa, &l.initrd_size, err);
+		if (rc < 0)
+			return rc;
+	}
+	rc = write_tables(vm, &l.rsdp_gpa, err);
+	if (rc < 0)
+		return rc;
+	n = e820_build(vm->low_ram, vm->high_ram, e820, 8);
+	if (n < 0)
+		return nc_err_set(err, n, "e820: %s", strerror(-n));
+	l.e820 = e820;
+	l.n_e820 = (unsigned int)n;
+	p = guest_mem_ptr(&vm->mem, ZERO_PAGE_GPA, BP_ZERO_PAGE_SIZE);
+	rc = bootparams_build(p, (const uint8_t *)img, img_size, &l);
+	if (rc < 0)
+		return nc_err_set(err, rc, "boot_params: %s", strerror(-rc));
+	gdt_build(gdt);
+	guest_mem_write(&vm->mem, GDT_GPA, gdt, sizeof(gdt));
+	*ret_cr3 = pagetables_build(guest_mem_ptr(&vm->mem, PAGETABLE_GPA, BP_PAGETABLE_SIZE),
+				    PAGETABLE_GPA);
+	*ret_entry = load + 0x200;      /* the 64-bit entry point */
+	return 0;
+}
+
+/* ---- Running ---------------------------------------------------------------------- */
+
+static void vmm_join_vcpus(struct vmm *vm)
+{
+	atomic_store(&vm->stopping, true);
+	for (unsigned int i = 0; i < vm->n_vcpus; i++) {
+		struct vcpu *c = &vm->vcpus[i];
+
+		if (!c->started)
+			continue;
+		/* A kick can land before the thread enters KVM_RUN: repeat it
+		 * until the thread has seen `stopping`. */
+		while (!atomic_load(&c->done)) {
+			pthread_kill(c->thread, SIGUSR1);
+			nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
+		}
+		pthread_join(c->thread, NULL);
+		c->started = false;
+	}
+}
+
+int vmm_run(struct vmm *vm, unsigned int timeout_ms, struct vmm_result *ret, struct nc_err *err)
+{
+	uint64_t entry = 0, cr3 = 0;
+	struct timespec deadline;
+	sigset_t set, old;
+	int rc;
+
+	if (vm->ran)
+		return nc_err_set(err, -EBUSY, "the machine has already run");
+	vm->ran = true;
+	rc = vmm_load(vm, &entry, &cr3, err);
+	if (rc < 0)
+		return rc;
+	rc = vcpu_setup_boot(vm, &vm->vcpus[0], entry, cr3);
+	if (rc < 0)
+		return nc_err_set(err, rc, "vCPU 0 registers: %s", strerror(-rc));
+
+	/* The vCPU threads inherit a mask with the kick blocked and unblock it
+	 * themselves, so only they take it. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	for (unsigned int i = 0; i < vm->n_vcpus; i++) {
+		struct vcpu *c = &vm->vcpus[i];
+
+		rc = -pthread_create(&c->thread, NULL, vcpu_thread, c);
+		if (rc < 0) {
+			nc_err_set(err, rc, "cannot start vCPU %u", i);
+			vmm_stop(vm, VMM_EXIT_ERROR, "thread creation failed");
+			break;
+		}
+		c->started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&vm->state_lock);
+	while (vm->reason == VMM_EXIT_NONE) {
+		if (timeout_ms == 0) {
+			pthread_cond_wait(&vm->state_cond, &vm->state_lock);
+		} else if (pthread_cond_timedwait(&vm->state_cond, &vm->state_lock, &deadline) ==
+			   ETIMEDOUT) {
+			vm->reason = VMM_EXIT_TIMEOUT;
+			snprintf(vm->detail, sizeof(vm->detail), "no shutdown after %u ms",
+				 timeout_ms);
+		}
+	}
+	pthread_mutex_unlock(&vm->state_lock);
+	vmm_join_vcpus(vm);
+	flush_console_line(vm);
+
+	memset(ret, 0, sizeof(*ret));
+	ret->reason = vm->reason;
+	snprintf(ret->detail, sizeof(ret->detail), "%s", vm->detail);
+	ret->exits = atomic_load(&vm->exits);
+	return rc < 0 ? rc : 0;
+}
+
+int vmm_memory_usage(const struct vmm *vm, uint64_t *ret_rss_kib, uint64_t *ret_guest_rss_kib)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char line[512];
+	uint64_t total = 0, guest = 0;
+	bool in_guest = false;
+
+	f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi, kib;
+
+		if (sscanf(line, "%llx-%llx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in_guest = vm->ram && lo >= (uintptr_t)vm->ram &&
+				   hi <= (uintptr_t)vm->ram + vm->ram_size;
+			continue;
+		}
+		if (sscanf(line, "Rss: %llu kB", &kib) == 1) {
+			total += kib;
+			if (in_guest)
+				guest += kib;
+		}
+	}
+	*ret_rss_kib = total;
+	*ret_guest_rss_kib = guest;
+	return 0;
+}
+
+void vmm_destroy(struct vmm *vm)
+{
+	if (!vm)
+		return;
+	vmm_join_vcpus(vm);
+	for (unsigned int i = 0; i < vm->n_vcpus; i++) {
+		if (vm->vcpus[i].run)
+			munmap(vm->vcpus[i].run, vm->run_size);
+		if (vm->vcpus[i].fd >= 0)
+			close(vm->vcpus[i].fd);
+	}
+	pci_bus_free(vm->pci);
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	free(vm->cpuid);
+	free(vm->kernel);
+	free(vm->initrd);
+	free(vm->cmdline);
+	free(vm->instance_type);
+	pthread_mutex_destroy(&vm->io_lock);
+	pthread_mutex_destroy(&vm->state_lock);
+	pthread_cond_destroy(&vm->state_cond);
+	free(vm);
+}
