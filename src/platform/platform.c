@@ -152,10 +152,11 @@ int platform_boot_mode(const struct nc_block_layout *layout, char *const *efi_lo
 						   uefi_why ? "; " : "", uefi_why ? uefi_why : "");
 	else
 		out->boot_mode_why = strdup_printf(
-			"%s%s", layout ? "no ESP with a loader, no BIOS boot partition, no "
-					 "bootable MBR partition"
-				       : "no block layout (--root) and no boot loader files",
-			uefi_why ? "" : "");
+			"%s%s%s", uefi_why ? uefi_why : "",
+			uefi_why ? "; no BIOS boot partition or bootable MBR partition" : "",
+			uefi_why ? "" : layout ? "no ESP with a loader, no BIOS boot partition, no "
+						 "bootable MBR partition"
+					       : "no boot loader files");
 	if (!layout && out->boot_mode_why) {
 		char *s = strdup_printf("%s (from files only: no block layout)",
 					out->boot_mode_why);
