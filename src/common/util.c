@@ -213,6 +213,97 @@ char *strstrip(char *s)
 	return s;
 }
 
+/*
+ * The same walk in user space, for kernels (< 5.6) and sandboxes (valgrind,
+ * old seccomp profiles) without openat2: one component at a time, ".." and
+ * absolute symlink targets never leave rootfd.
+ */
+static int openat_in_root_slow(int rootfd, const char *path, int flags)
+{
+	_cleanup_free_ char *todo = strdup(path);
+	int dirs[256], depth = 0, links = 0, r = -ENOENT;
+	char *cur;
+
+	if (!todo)
+		return -ENOMEM;
+	dirs[0] = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirs[0] < 0)
+		return -errno;
+	cur = todo;
+	for (;;) {
+		char *comp, *rest;
+		struct stat st;
+		int fd;
+
+		while (*cur == '/')
+			cur++;
+		if (!*cur) {
+			/* The path named a directory: reopen it with the caller's flags. */
+			fd = openat(dirs[depth], ".", flags | O_CLOEXEC);
+			r = fd < 0 ? -errno : fd;
+			break;
+		}
+		comp = cur;
+		rest = strchrnul(cur, '/');
+		cur = *rest ? rest + 1 : rest;
+		*rest = '\0';
+		if (streq(comp, "."))
+			continue;
+		if (streq(comp, "..")) {
+			if (depth > 0)
+				close(dirs[depth--]);
+			continue;
+		}
+		fd = openat(dirs[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			r = -errno;
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char target[4096];
+			ssize_t n = readlinkat(dirs[depth], comp, target, sizeof(target) - 1);
+			char *next;
+
+			close(fd);
+			if (n < 0 || ++links > 40) {
+				r = n < 0 ? -errno : -ELOOP;
+				break;
+			}
+			target[n] = '\0';
+			next = strdup_printf("%s/%s", target, cur);
+			if (!next) {
+				r = -ENOMEM;
+				break;
+			}
+			if (target[0] == '/')
+				while (depth > 0)
+					close(dirs[depth--]);
+			free(todo);
+			todo = next;
+			cur = todo;
+			continue;
+		}
+		if (!*cur) {
+			/* The last component: open it for real. */
+			close(fd);
+			fd = openat(dirs[depth], comp, flags | O_NOFOLLOW | O_CLOEXEC);
+			r = fd < 0 ? -errno : fd;
+			break;
+		}
+		if (!S_ISDIR(st.st_mode) || depth + 1 >= (int)ARRAY_SIZE(dirs)) {
+			close(fd);
+			r = S_ISDIR(st.st_mode) ? -ENAMETOOLONG : -ENOTDIR;
+			break;
+		}
+		dirs[++depth] = fd;
+	}
+	while (depth >= 0)
+		close(dirs[depth--]);
+	return r;
+}
+
 int openat_in_root(int rootfd, const char *path, int flags)
 {
 	struct open_how how = {
@@ -224,6 +315,8 @@ int openat_in_root(int rootfd, const char *path, int flags)
 	while (*path == '/')
 		path++;
 	fd = syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+		return openat_in_root_slow(rootfd, path, flags);
 	return fd < 0 ? -errno : (int)fd;
 }
 

@@ -269,6 +269,8 @@ static void test_network_manager_auto_default(void **state)
 	net_facts_free(&e->f.net);
 	close(e->f.snap.rootfd);
 
+	free(name);
+	free(why);
 	/* no-auto-default=* turns it off: the error is back. */
 	assert_int_equal(tree_write(e->root, "/etc/NetworkManager/conf.d/10-no-auto.conf",
 				    "[main]\nno-auto-default=*\n"), 0);
@@ -313,6 +315,8 @@ static void test_cloud_init_netplan(void **state)
 	net_facts_free(&e->f.net);
 	close(e->f.snap.rootfd);
 
+	free(name);
+	free(why);
 	/* With cloud-init's network config disabled, the MAC binding is an error. */
 	assert_int_equal(tree_write(e->root, "/etc/cloud/cloud.cfg.d/99-disable-network-config.cfg",
 				    "network: {config: disabled}\n"), 0);
