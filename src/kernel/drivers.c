@@ -39,7 +39,7 @@ struct resolve_ctx {
 	struct moddb *db;       /* NULL without a usable modules directory */
 	char *db_problem;       /* why db is NULL or partial */
 	struct kconfig *kc;
-	struct modcache *cache;
+	struct modcache **cache;   /* entries stay put while callers hold them */
 	size_t n_cache;
 };
 
@@ -49,9 +49,10 @@ static void resolve_ctx_done(struct resolve_ctx *c)
 	free(c->db_problem);
 	kconfig_free(c->kc);
 	for (size_t i = 0; i < c->n_cache; i++) {
-		free(c->cache[i].name);
-		free(c->cache[i].path);
-		modinfo_clear(&c->cache[i].mi);
+		free(c->cache[i]->name);
+		free(c->cache[i]->path);
+		modinfo_clear(&c->cache[i]->mi);
+		free(c->cache[i]);
 	}
 	free(c->cache);
 }
@@ -163,27 +164,29 @@ static int resolve_ctx_init(struct resolve_ctx *c, const struct nc_snapshot *sna
 static struct modcache *modcache_get(struct resolve_ctx *c, const struct moddb_module *m)
 {
 	_cleanup_free_ char *text = NULL;
-	struct modcache *e, *nc;
+	struct modcache *e, **nc;
 	size_t len;
 
 	for (size_t i = 0; i < c->n_cache; i++)
-		if (streq(c->cache[i].name, m->name))
-			return &c->cache[i];
+		if (streq(c->cache[i]->name, m->name))
+			return c->cache[i];
 	nc = realloc(c->cache, (c->n_cache + 1) * sizeof(*nc));
 	if (!nc)
 		return NULL;
 	c->cache = nc;
-	e = &c->cache[c->n_cache];
-	memset(e, 0, sizeof(*e));
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
 	e->name = strdup(m->name);
 	/* Old depmod wrote absolute paths. */
 	e->path = m->path[0] == '/' ? strdup(m->path) : path_join(c->k->modules_dir, m->path);
 	if (!e->name || !e->path) {
 		free(e->name);
 		free(e->path);
+		free(e);
 		return NULL;
 	}
-	c->n_cache++;
+	c->cache[c->n_cache++] = e;
 	e->r = snap_read_file(c->rootfd, e->path, MODULE_FILE_MAX, &text, &len);
 	if (e->r >= 0)
 		e->r = modinfo_parse(text, len, 0, &e->mi);
@@ -477,19 +480,15 @@ static int driver_resolve(struct resolve_ctx *c, const struct nc_driver_spec *sp
 	return 0;
 }
 
-/* nvme_core's io_timeout type: "uint" since 4.x, "byte" in old kernels
- * (which caps it at 255 s, below what EBS needs). */
-static int nvme_io_timeout_type(struct resolve_ctx *c, char **ret)
+/* The type of a module's io_timeout parameter, built in or a module. */
+static int module_io_timeout_type(struct resolve_ctx *c, const char *name, char **ret)
 {
 	const struct moddb_module *m;
 	const char *type = NULL;
 
-	*ret = NULL;
-	if (!c->db)
-		return 0;
-	if (moddb_is_builtin(c->db, "nvme_core")) {
+	if (moddb_is_builtin(c->db, name)) {
 		_cleanup_strv_free_ char **vals = NULL;
-		int n = moddb_builtin_modinfo_get(c->db, "nvme_core", "parmtype", &vals);
+		int n = moddb_builtin_modinfo_get(c->db, name, "parmtype", &vals);
 
 		if (n < 0)
 			return n;
@@ -498,7 +497,7 @@ static int nvme_io_timeout_type(struct resolve_ctx *c, char **ret)
 				return set_str(ret, strdup(type));
 		return 0;
 	}
-	m = moddb_find(c->db, "nvme_core");
+	m = moddb_find(c->db, name);
 	if (m) {
 		struct modcache *e = modcache_get(c, m);
 
@@ -508,6 +507,21 @@ static int nvme_io_timeout_type(struct resolve_ctx *c, char **ret)
 			type = modinfo_parmtype(&e->mi, "io_timeout");
 	}
 	return type ? set_str(ret, strdup(type)) : 0;
+}
+
+/* NVMe's io_timeout type: nvme_core's "uint" in current kernels, "byte"
+ * in older ones (at most 255 s), and nvme's own before 4.6. */
+static int nvme_io_timeout_type(struct resolve_ctx *c, char **ret)
+{
+	int r;
+
+	*ret = NULL;
+	if (!c->db)
+		return 0;
+	r = module_io_timeout_type(c, "nvme_core", ret);
+	if (r < 0 || *ret)
+		return r;
+	return module_io_timeout_type(c, "nvme", ret);
 }
 
 int kernel_resolve_drivers(const struct nc_snapshot *snap, struct nc_kernel *k,

@@ -164,7 +164,8 @@ fail:
 		return r;
 	}
 	/* depmod writes each name once; a duplicate is found either way. */
-	qsort(db->mods, db->n_mods, sizeof(*db->mods), cmp_module);
+	if (db->n_mods)
+		qsort(db->mods, db->n_mods, sizeof(*db->mods), cmp_module);
 	return count;
 }
 
@@ -201,7 +202,8 @@ int moddb_load_builtin(struct moddb *db, const char *text, size_t len)
 			return r;
 		count++;
 	}
-	qsort(db->builtin, db->n_builtin, sizeof(char *), cmp_strp);
+	if (db->n_builtin)
+		qsort(db->builtin, db->n_builtin, sizeof(char *), cmp_strp);
 	return count;
 }
 
