@@ -203,6 +203,9 @@ int cmd_boot(int argc, char **argv)
 	cfg.cmdline = cmdline;
 	cfg.mem_bytes = mem_mib << 20;
 	cfg.console_fd = console ? STDERR_FILENO : -1;
+	/* For VMM developers: every device access on stderr. */
+	if (getenv("NITROCHECK_VMM_TRACE"))
+		cfg.trace_fd = STDERR_FILENO;
 
 	rc = bootcheck_run(&cfg, timeout, &run, &err);
 	if (rc < 0) {

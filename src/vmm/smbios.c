@@ -270,7 +270,7 @@ int smbios_build(const struct smbios_config *cfg, uint8_t ep[31], uint8_t *table
 		s[14] = 0x09;                   /* DIMM */
 		s[16] = sm_str(&w, "Not Specified");
 		s[18] = 0x07;                   /* RAM */
-		put16(s + 19, 0x0002);          /* type detail: unknown */
+		put16(s + 19, 0x0004);          /* type detail: unknown */
 		s[23] = sm_str(&w, SMBIOS_VENDOR);
 		sm_end(&w);
 	}

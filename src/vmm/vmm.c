@@ -112,6 +112,7 @@ void vmm_config_init(struct vmm_config *cfg)
 	cfg->mem_bytes = VMM_DEFAULT_MEM;
 	cfg->instance_type = VMM_DEFAULT_INSTANCE_TYPE;
 	cfg->console_fd = -1;
+	cfg->trace_fd = -1;
 }
 
 static void vmm_emit(struct vmm *vm, enum vmm_event ev, const char *detail)
@@ -262,9 +263,21 @@ static void pm_io(struct vmm *vm, uint16_t port, uint8_t *data, unsigned int len
 	}
 }
 
+static void trace_access(struct vmm *vm, const char *kind, uint64_t addr, const uint8_t *data,
+			 unsigned int len, bool is_write)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, data, len < 8 ? len : 8);
+	dprintf(vm->cfg.trace_fd, "vmm: %s %s %#llx/%u %#llx\n", kind, is_write ? "write" : "read",
+		(unsigned long long)addr, len, (unsigned long long)v);
+}
+
 static void handle_pio(struct vmm *vm, uint16_t port, uint8_t *data, unsigned int len,
 		       bool is_write)
 {
+	if (vm->cfg.trace_fd >= 0 && !(port >= UART_COM1_BASE && port < UART_COM1_BASE + 8))
+		trace_access(vm, "pio", port, data, len, is_write);
 	if (port >= UART_COM1_BASE && port < UART_COM1_BASE + UART_NREGS) {
 		pthread_mutex_lock(&vm->io_lock);
 		if (is_write)
@@ -300,6 +313,8 @@ static void handle_mmio(struct vmm *vm, uint64_t addr, uint8_t *data, unsigned i
 	if (!pci_bus_mmio(vm->pci, addr, data, len, is_write) && !is_write)
 		memset(data, 0xff, len);
 	pthread_mutex_unlock(&vm->io_lock);
+	if (vm->cfg.trace_fd >= 0)
+		trace_access(vm, "mmio", addr, data, len, is_write);
 }
 
 /* ---- vCPUs ------------------------------------------------------------------------- */
@@ -998,6 +1013,17 @@ int vmm_run(struct vmm *vm, unsigned int timeout_ms, struct vmm_result *ret, str
 	memset(ret, 0, sizeof(*ret));
 	ret->reason = vm->reason;
 	snprintf(ret->detail, sizeof(ret->detail), "%s", vm->detail);
+	/* Where a guest that did not finish was stuck: the vCPUs' RIPs. */
+	if (vm->reason == VMM_EXIT_TIMEOUT || vm->reason == VMM_EXIT_STOPPED) {
+		for (unsigned int i = 0; i < vm->n_vcpus && i < 8; i++) {
+			struct kvm_regs regs;
+			size_t n = strlen(ret->detail);
+
+			if (ioctl(vm->vcpus[i].fd, KVM_GET_REGS, &regs) == 0)
+				snprintf(ret->detail + n, sizeof(ret->detail) - n,
+					 "; vCPU %u rip %#llx", i, (unsigned long long)regs.rip);
+		}
+	}
 	ret->exits = atomic_load(&vm->exits);
 	return rc < 0 ? rc : 0;
 }

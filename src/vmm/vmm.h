@@ -60,6 +60,7 @@ struct vmm_config {
 	const char *instance_type;      /* SMBIOS product name */
 	const char *uuid;               /* SMBIOS UUID and serial; NULL: random "ec2..." */
 	int console_fd;                 /* raw copy of the UART output; -1: none */
+	int trace_fd;                   /* every port/MMIO access but COM1's; -1: none */
 	/* Everything the devices and the console witness (thread-safe). */
 	void (*event)(void *opaque, enum vmm_event ev, const char *detail);
 	void *event_opaque;
