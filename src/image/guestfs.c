@@ -8,6 +8,7 @@
  */
 #include "image/image.h"
 #include "image/modules_copy.h"
+#include "boot/boot.h"
 
 #include <errno.h>
 #include <guestfs.h>
@@ -186,65 +187,50 @@ static int cmp_mount_req(const void *a, const void *b)
 static int mount_fstab(struct appliance *a, struct nc_facts *facts)
 {
 	_cleanup_free_ char *text = NULL;
+	struct nc_fstab fstab = { 0 };
 	struct mount_req reqs[64];
 	size_t n = 0, size;
-	char *cur, *line;
 	int r = 0;
 
 	text = guestfs_read_file(a->g, "/etc/fstab", &size);
-	if (!text)
-		return 0;
-	cur = text;
-	while ((line = line_next(&cur)) && n < ARRAY_SIZE(reqs)) {
-		char spec[512], mp[512], type[64];
+	if (!text || fstab_parse(text, &fstab) < 0)
+		return 0;   /* the boot checks report a missing or broken fstab */
+	for (size_t i = 0; i < fstab.n && n < ARRAY_SIZE(reqs); i++) {
+		const struct nc_fstab_entry *e = &fstab.v[i];
 		const char *dev;
 
-		line = strstrip(line);
-		if (!*line || *line == '#')
+		if (e->file[0] != '/' || streq(e->file, "/") ||
+		    (!fs_is_linux_root_candidate(e->vfstype) && !streq(e->vfstype, "vfat") &&
+		     !streq(e->vfstype, "auto")))
 			continue;
-		if (sscanf(line, "%511s %511s %63s", spec, mp, type) != 3)
-			continue;
-		if (mp[0] != '/' || streq(mp, "/") ||
-		    (!fs_is_linux_root_candidate(type) && !streq(type, "vfat") &&
-		     !streq(type, "auto")))
-			continue;
-		/* octal escapes such as \040 in mount points */
-		for (char *s = mp, *d = mp; *s; s++) {
-			if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] && s[3]) {
-				*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-				s += 3;
-			} else {
-				*d++ = *s;
-			}
-			d[0] = '\0';
-		}
-		dev = resolve_spec(&facts->layout, spec);
+		dev = resolve_spec(&facts->layout, e->spec);
 		if (!dev)
 			continue;   /* the boot checks report unresolvable specs */
-		reqs[n].mp = strdup(mp);
+		reqs[n].mp = strdup(e->file);
 		reqs[n].dev = dev;
-		if (!reqs[n].mp)
-			goto nomem;
+		if (!reqs[n].mp) {
+			r = -ENOMEM;
+			goto out;
+		}
 		n++;
 	}
 	qsort(reqs, n, sizeof(reqs[0]), cmp_mount_req);
 	for (size_t i = 0; i < n; i++) {
-		if (guestfs_is_dir(a->g, reqs[i].mp) <= 0 ||
-		    mount_ro_any(a->g, reqs[i].dev, reqs[i].mp) < 0) {
-			char *note = strdup_printf("%s: could not mount %s on %s read-only; its "
-						   "files were not checked", a->image,
-						   reqs[i].dev, reqs[i].mp);
+		char *note;
 
-			if (strv_push(&facts->notes, note) < 0)
-				goto nomem;
-		}
+		if (guestfs_is_dir(a->g, reqs[i].mp) > 0 &&
+		    mount_ro_any(a->g, reqs[i].dev, reqs[i].mp) == 0)
+			continue;
+		note = strdup_printf("%s: could not mount %s on %s read-only; its files were "
+				     "not checked", a->image, reqs[i].dev, reqs[i].mp);
+		r = strv_push(&facts->notes, note);
+		if (r < 0)
+			goto out;
 	}
-	goto out;
-nomem:
-	r = -ENOMEM;
 out:
 	for (size_t i = 0; i < n; i++)
 		free(reqs[i].mp);
+	fstab_free(&fstab);
 	return r;
 }
 
@@ -373,23 +359,55 @@ static int mirror_toplevel_links(struct appliance *a, const struct nc_snapshot *
 	return 0;
 }
 
-static int copy_tree(struct appliance *a, const struct nc_snapshot *snap, const char *tree)
+/* tar-out one directory (one round trip whatever its size), at most once
+ * per real path: /lib and /usr/lib are the same on merged-/usr guests. */
+static int copy_tree(struct appliance *a, const struct nc_snapshot *snap, const char *tree,
+		     char *const *excludes, char ***done)
 {
 	_cleanup_free_ char *real = guestfs_realpath(a->g, tree);
 	_cleanup_free_ char *tarfile = path_join(snap->root, ".nitrocheck-copy.tar");
 	int r;
 
-	if (!real || guestfs_is_dir(a->g, real) <= 0)
-		return 0;   /* absent in this guest */
-	if (!tarfile)
+	if (!real || guestfs_is_dir(a->g, real) <= 0 || strv_contains(*done, real))
+		return 0;   /* absent in this guest, or copied already */
+	if (!tarfile || strv_extend(done, real) < 0)
 		return -ENOMEM;
-	if (guestfs_tar_out_opts(a->g, real, tarfile, -1) < 0) {
+	r = excludes ? guestfs_tar_out_opts(a->g, real, tarfile, GUESTFS_TAR_OUT_OPTS_EXCLUDES,
+					    excludes, -1)
+		     : guestfs_tar_out_opts(a->g, real, tarfile, -1);
+	if (r < 0) {
 		unlink(tarfile);
 		return gfs_fail(a, tree);
 	}
 	r = snapshot_extract_tar(snap, tarfile, real, a->err);
 	unlink(tarfile);
 	return r;
+}
+
+/* The depmod indexes of every kernel: its modules directory without the
+ * module trees themselves (the few .ko files we need come one by one). */
+static int copy_module_indexes(struct appliance *a, const struct nc_snapshot *snap,
+			       char ***done)
+{
+	static const char *const bases[] = { "/lib/modules", "/usr/lib/modules" };
+	char *excludes[] = { "./kernel", "./updates", "./extra", "./vdso", "./build",
+			     "./source", "./misc", "./weak-updates", "./dkms", NULL };
+
+	for (size_t b = 0; b < ARRAY_SIZE(bases); b++) {
+		_cleanup_gstrv_ char **vers = NULL;
+
+		if (guestfs_is_dir(a->g, bases[b]) <= 0)
+			continue;
+		vers = guestfs_ls(a->g, bases[b]);
+		for (size_t i = 0; vers && vers[i]; i++) {
+			_cleanup_free_ char *dir = strdup_printf("%s/%s", bases[b], vers[i]);
+			int r = dir ? copy_tree(a, snap, dir, excludes, done) : -ENOMEM;
+
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
 }
 
 /* Copy one guest file (following a final symlink, and recreating that link
@@ -536,6 +554,7 @@ int image_snapshot(const char *path, const struct nc_image_opts *o, struct nc_fa
 {
 	_cleanup_(gfs_close) guestfs_h *g = NULL;
 	_cleanup_free_ char *format = NULL, *root = NULL;
+	_cleanup_strv_free_ char **done = NULL;
 	struct appliance a = { .image = path, .err = err };
 	bool host_parts = false;
 	int r;
@@ -581,10 +600,13 @@ int image_snapshot(const char *path, const struct nc_image_opts *o, struct nc_fa
 	if (r < 0)
 		return nc_err_set(err, r, "%s: %s", facts->snap.root, strerror(-r));
 	for (size_t i = 0; o->spec->trees && o->spec->trees[i]; i++) {
-		r = copy_tree(&a, &facts->snap, o->spec->trees[i]);
+		r = copy_tree(&a, &facts->snap, o->spec->trees[i], NULL, &done);
 		if (r < 0)
 			return r;
 	}
+	r = copy_module_indexes(&a, &facts->snap, &done);
+	if (r < 0)
+		return r;
 	r = copy_globs(&a, &facts->snap, o->spec);
 	if (r < 0)
 		return r;
