@@ -188,14 +188,9 @@ static size_t build_madt(const struct acpi_config *cfg, uint8_t *t)
 	put32(t + len + 4, cfg->ioapic_addr);
 	put32(t + len + 8, 0);
 	len += 12;
-	/* ISA IRQ 0 (PIT) arrives on GSI 2; the SCI is level, active high. */
-	t[len + 0] = 2;
-	t[len + 1] = 10;
-	t[len + 2] = 0;
-	t[len + 3] = 0;
-	put32(t + len + 4, 2);
-	put16(t + len + 8, 0);
-	len += 10;
+	/* No IRQ0 -> GSI 2 override: KVM's default routing (which we keep)
+	 * sends the in-kernel PIT to IOAPIC pin 0, not 2 as on real PCs. The
+	 * SCI is level, active high. */
 	t[len + 0] = 2;
 	t[len + 1] = 10;
 	t[len + 2] = 0;
@@ -261,7 +256,7 @@ int acpi_build(const struct acpi_config *cfg, uint8_t *buf, size_t size, size_t 
 	if (rc < 0)
 		return rc;
 
-	madt_max = ACPI_HDR_LEN + 8 + 8 * cfg->cpus + 12 + 10 + 10 + 6;
+	madt_max = ACPI_HDR_LEN + 8 + 8 * cfg->cpus + 12 + 10 + 6;
 	rsdp_off = 0;
 	xsdt_off = align_up(rsdp_off + 36, 16);
 	fadt_off = align_up(xsdt_off + ACPI_HDR_LEN + 2 * 8, 16);

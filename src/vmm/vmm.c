@@ -276,8 +276,6 @@ static void trace_access(struct vmm *vm, const char *kind, uint64_t addr, const 
 static void handle_pio(struct vmm *vm, uint16_t port, uint8_t *data, unsigned int len,
 		       bool is_write)
 {
-	if (vm->cfg.trace_fd >= 0 && !(port >= UART_COM1_BASE && port < UART_COM1_BASE + 8))
-		trace_access(vm, "pio", port, data, len, is_write);
 	if (port >= UART_COM1_BASE && port < UART_COM1_BASE + UART_NREGS) {
 		pthread_mutex_lock(&vm->io_lock);
 		if (is_write)
@@ -304,6 +302,15 @@ static void handle_pio(struct vmm *vm, uint16_t port, uint8_t *data, unsigned in
 	if (!pci_bus_pio(vm->pci, port, data, len, is_write) && !is_write)
 		memset(data, 0xff, len);        /* nothing there: floating bus */
 	pthread_mutex_unlock(&vm->io_lock);
+}
+
+/* Port access with tracing (after the access, so reads show their value). */
+static void handle_pio_traced(struct vmm *vm, uint16_t port, uint8_t *data, unsigned int len,
+			      bool is_write)
+{
+	handle_pio(vm, port, data, len, is_write);
+	if (vm->cfg.trace_fd >= 0 && !(port >= UART_COM1_BASE && port < UART_COM1_BASE + 8))
+		trace_access(vm, "pio", port, data, len, is_write);
 }
 
 static void handle_mmio(struct vmm *vm, uint64_t addr, uint8_t *data, unsigned int len,
@@ -339,7 +346,7 @@ static int vcpu_exit(struct vcpu *c)
 		uint8_t *p = (uint8_t *)run + run->io.data_offset;
 
 		for (uint32_t i = 0; i < run->io.count; i++, p += run->io.size)
-			handle_pio(vm, run->io.port, p, run->io.size,
+			handle_pio_traced(vm, run->io.port, p, run->io.size,
 				   run->io.direction == KVM_EXIT_IO_OUT);
 		return 0;
 	}
