@@ -47,7 +47,7 @@ static int push_param(struct nc_cmdline *c, const char *word, size_t len)
 		}
 		p.value = strndup(v, vl);
 	}
-	nv = realloc(c->v, (c->n + 1) * sizeof(*nv));
+	nv = vec_reserve(c->v, c->n, sizeof(*nv));
 	if (!p.key || (equals && !p.value) || !nv) {
 		free(p.text);
 		free(p.key);

@@ -74,7 +74,7 @@ int crypttab_parse(const char *text, struct nc_crypttab *ret)
 				goto oom;
 			continue;
 		}
-		nv = realloc(ret->v, (ret->n + 1) * sizeof(*nv));
+		nv = vec_reserve(ret->v, ret->n, sizeof(*nv));
 		if (!nv) {
 			entry_clear(&e);
 			goto oom;

@@ -35,9 +35,23 @@ void boot_entries_free(struct nc_boot_entry *v, size_t n)
 	free(v);
 }
 
+void *vec_reserve(void *v, size_t n, size_t elem)
+{
+	size_t cap;
+
+	if (n >= 4 && (n & (n - 1)) != 0)
+		return v;
+	if (n > 0 && n < 4)
+		return v;
+	cap = n ? n * 2 : 4;
+	if (cap > SIZE_MAX / elem)
+		return NULL;
+	return realloc(v, cap * elem);
+}
+
 int boot_entries_append(struct nc_boot_entry **v, size_t *n, struct nc_boot_entry *e)
 {
-	struct nc_boot_entry *nv = realloc(*v, (*n + 1) * sizeof(**v));
+	struct nc_boot_entry *nv = vec_reserve(*v, *n, sizeof(**v));
 
 	if (!nv)
 		return -ENOMEM;

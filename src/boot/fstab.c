@@ -137,7 +137,7 @@ int fstab_parse(const char *text, struct nc_fstab *ret)
 			free(f[5]);
 		e.line = line;
 		r = e.vfstype && e.options ? split_opts(e.options, &e.opts) : -ENOMEM;
-		nv = r < 0 ? NULL : realloc(ret->v, (ret->n + 1) * sizeof(*nv));
+		nv = r < 0 ? NULL : vec_reserve(ret->v, ret->n, sizeof(*nv));
 		if (!nv) {
 			free(e.spec);
 			free(e.file);

@@ -263,7 +263,7 @@ static int lex_cmd(struct lexer *lx, char *const *env, struct cmd *ret)
 			free(w.raw);
 			continue;
 		}
-		nw = realloc(ret->w, (ret->n + 1) * sizeof(*nw));
+		nw = vec_reserve(ret->w, ret->n, sizeof(*nw));
 		if (!nw) {
 			free(w.text);
 			free(w.raw);

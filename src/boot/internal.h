@@ -8,6 +8,11 @@
 
 #include "boot/boot.h"
 
+/*
+ * Make room for element n of a vector grown by doubling: capacity is the
+ * next power of two, so it is not stored. Returns the (moved) vector or NULL.
+ */
+void *vec_reserve(void *v, size_t n, size_t elem);
 /* Moves *e into the vector (e is zeroed). */
 int boot_entries_append(struct nc_boot_entry **v, size_t *n, struct nc_boot_entry *e);
 int env_set(char ***env, const char *key, const char *value);
