@@ -830,7 +830,8 @@ int net_predict_primary_name(const struct nc_net_facts *n, const char *default_c
 	for (size_t i = 0; i < n->n_name_rules; i++) {
 		const struct nc_udev_rule *u = &n->name_rules[i];
 
-		if (u->mac || (u->kernel && fnmatch(u->kernel, KERNEL_NAME, 0) != 0) ||
+		if (u->mac || u->match_other ||
+		    (u->kernel && fnmatch(u->kernel, KERNEL_NAME, 0) != 0) ||
 		    (u->driver && fnmatch(u->driver, "ena", 0) != 0))
 			continue;
 		return predict(ret_name, ret_why, u->name,

@@ -60,6 +60,7 @@ struct nc_udev_rule {
 	char *name;              /* NAME= / NAME:= */
 	char **symlinks;         /* SYMLINK+= / SYMLINK= words */
 	char *program;           /* PROGRAM= / IMPORT{program}= */
+	bool match_other;        /* matches beyond SUBSYSTEM/ACTION/KERNEL/DRIVERS/ATTR{address} */
 };
 
 /* A systemd .link file. */

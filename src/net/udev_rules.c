@@ -60,6 +60,10 @@ static int next_token(char **p, char **key, char **attr, char **op, char **value
 		*e = '\0';
 		s = e + 1;
 	}
+	/* udev allows blanks around the operator: SYMLINK += "x". */
+	e = s;
+	while (isspace((unsigned char)*s))
+		s++;
 	/* Terminate the key before the operator, which we copy out. */
 	static const char *const ops[] = { "==", "!=", "+=", "-=", ":=", "=" };
 	size_t i;
@@ -67,11 +71,13 @@ static int next_token(char **p, char **key, char **attr, char **op, char **value
 	for (i = 0; i < ARRAY_SIZE(ops); i++)
 		if (startswith(s, ops[i]))
 			break;
-	if (i == ARRAY_SIZE(ops) || s == *key)
+	if (i == ARRAY_SIZE(ops) || e == *key)
 		return -EINVAL;
 	*op = (char *)ops[i];
-	*s = '\0';  /* ends the key; the operator was identified above */
+	*e = '\0';  /* ends the key; the operator was identified above */
 	s += strlen(ops[i]);
+	while (isspace((unsigned char)*s))
+		s++;
 	if (*s != '"')
 		return -EINVAL;
 	*value = ++s;
@@ -94,6 +100,12 @@ static int rule_parse(char *s, struct nc_udev_rule *r)
 		bool match = streq(op, "==");
 		int ret = 0;
 
+		if ((match || streq(op, "!=")) && !streq(key, "SUBSYSTEM") &&
+		    !streq(key, "ACTION") && !streq(key, "KERNEL") && !streq(key, "DRIVERS") &&
+		    !streq(key, "DRIVER") && !(streq(key, "NAME") && !*value) &&
+		    !((streq(key, "ATTR") || streq(key, "ATTRS")) && attr &&
+		      (streq(attr, "address") || streq(attr, "type") || streq(attr, "dev_id"))))
+			r->match_other = true;
 		if (streq(key, "SUBSYSTEM") && match)
 			ret = set_str(&r->subsystem, value);
 		else if (streq(key, "KERNEL") && match)

@@ -246,6 +246,10 @@ static void test_literal_udev_name(void **state)
 	make_debian(e->root);
 	assert_int_equal(tree_write(e->root, "/etc/udev/rules.d/60-lan.rules",
 				    "SUBSYSTEM==\"net\", KERNEL==\"eth*\", NAME=\"lan0\"\n"), 0);
+	/* A rule with matches nitrocheck cannot evaluate (USB ids) renames nothing. */
+	assert_int_equal(tree_write(e->root, "/usr/lib/udev/rules.d/05-special-net-names.rules",
+				    "ACTION==\"add\", SUBSYSTEM==\"net\", SUBSYSTEMS==\"usb\", "
+				    "ATTRS{idVendor}==\"413c\", ATTRS{idProduct}==\"a102\", NAME=\"idrac\"\n"), 0);
 	run(e, NULL, &name, &why);
 	assert_string_equal(name, "lan0");
 	assert_non_null(strstr(why, "60-lan.rules:1"));

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <dirent.h>
 
 #include "common/util.h"
 #include "net/net.h"
@@ -101,6 +102,29 @@ static void test_malformed_rules_are_skipped(void **state)
 	rules_free(v, n);
 }
 
+/* Real lines from systemd 252 and mdadm that a strict reader rejects. */
+static void test_blanks_and_other_matches(void **state)
+{
+	static const char t[] =
+		"SUBSYSTEM==\"ptp\", ATTR{clock_name}==\"KVM virtual PTP\", SYMLINK += \"ptp_kvm\"\n"
+		"PROGRAM=\"/sbin/blkid -o device -t UUID_SUB=$env{DEVICE_UUID}\", ENV{.md.newdevice} = \"$result\"\n"
+		"ACTION==\"add\", SUBSYSTEM==\"net\", SUBSYSTEMS==\"usb\", ATTRS{idVendor}==\"413c\", NAME=\"idrac\"\n"
+		"SUBSYSTEM==\"net\", ACTION==\"add\", DRIVERS==\"?*\", ATTR{address}==\"aa:bb:cc:dd:ee:ff\", ATTR{type}==\"1\", KERNEL==\"eth*\", NAME=\"eth0\"\n";
+	struct nc_udev_rule *v = NULL;
+	size_t n = 0;
+
+	assert_int_equal(udev_rules_parse(t, &v, &n, NULL), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(v[0].symlinks[0], "ptp_kvm");
+	assert_true(v[0].match_other);
+	assert_string_equal(v[1].program, "/sbin/blkid -o device -t UUID_SUB=$env{DEVICE_UUID}");
+	assert_string_equal(v[2].name, "idrac");
+	assert_true(v[2].match_other);
+	/* The generator's own keys are understood, not "other". */
+	assert_false(v[3].match_other);
+	rules_free(v, n);
+}
+
 static void test_real_system_rules(void **state)
 {
 	static const char *const files[] = {
@@ -131,13 +155,49 @@ static void test_real_system_rules(void **state)
 		skip();
 }
 
+/* Every rules file this machine ships parses without a malformed rule. */
+static void test_all_host_rules(void **state)
+{
+	static const char *const dirs[] = { "/usr/lib/udev/rules.d", "/lib/udev/rules.d" };
+	size_t files = 0;
+
+	for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
+		DIR *dir = opendir(dirs[d]);
+		struct dirent *de;
+
+		if (!dir)
+			continue;
+		while ((de = readdir(dir))) {
+			_cleanup_free_ char *path = NULL, *text = NULL;
+			struct nc_udev_rule *v = NULL;
+			size_t n = 0;
+			struct nc_err e = { 0 };
+
+			if (!endswith(de->d_name, ".rules"))
+				continue;
+			path = path_join(dirs[d], de->d_name);
+			if (read_file_full(path, 1 << 20, &text, NULL) < 0)
+				continue;
+			if (udev_rules_parse(text, &v, &n, &e) != 0)
+				fail_msg("%s: %s", path, e.msg);
+			rules_free(v, n);
+			files++;
+		}
+		closedir(dir);
+	}
+	if (!files)
+		skip();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_persistent_net),
 		cmocka_unit_test(test_symlinks_and_programs),
 		cmocka_unit_test(test_malformed_rules_are_skipped),
+		cmocka_unit_test(test_blanks_and_other_matches),
 		cmocka_unit_test(test_real_system_rules),
+		cmocka_unit_test(test_all_host_rules),
 	};
 
 	return cmocka_run_group_tests_name("udev_rules", tests, NULL, NULL);
