@@ -9,6 +9,7 @@
 
 #include <blkid/blkid.h>
 #include <errno.h>
+#include <fcntl.h>
 
 /* GPT partition type GUIDs that decide the boot mode. */
 #define GPT_TYPE_ESP "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
@@ -97,22 +98,28 @@ static int probe_export(blkid_probe pr, char ***ret_kv)
 
 static int probe_superblock_at(const char *path, uint64_t off, uint64_t size, char ***ret_kv)
 {
-	blkid_probe pr = blkid_new_probe_from_filename(path);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	blkid_probe pr;
 	int r;
 
+	if (fd < 0)
+		return -errno;
+	pr = blkid_new_probe();
 	if (!pr)
-		return -errno ? -errno : -EIO;
-	r = blkid_probe_set_device(pr, blkid_probe_get_fd(pr), (blkid_loff_t)off,
-				   (blkid_loff_t)size);
+		return -ENOMEM;
+	/* our own fd: a probe made from a file name closes its fd on set_device */
+	r = blkid_probe_set_device(pr, fd, (blkid_loff_t)off, (blkid_loff_t)size);
 	if (r == 0) {
 		blkid_probe_enable_superblocks(pr, 1);
 		blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID |
 							      BLKID_SUBLKS_LABEL);
 		r = blkid_do_safeprobe(pr);
 		r = r == 0 ? probe_export(pr, ret_kv) : 0;
+	} else {
+		r = -EIO;
 	}
 	blkid_free_probe(pr);
-	return r < 0 ? r : 0;
+	return r;
 }
 
 int layout_probe_raw(const char *path, struct nc_block_layout *ret, struct nc_err *err)
