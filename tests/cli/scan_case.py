@@ -14,8 +14,10 @@ import fnmatch
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 SRC = os.environ.get("NC_SOURCE_ROOT", os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
@@ -79,8 +81,16 @@ def main():
     with open(case_file) as f:
         case = json.load(f)
     image = fixture_path(case["fixture"])
+    tmp = tempfile.mkdtemp(prefix="nc-cli-")
+    if "convert" in case:
+        # the same disk in another container format
+        conv = os.path.join(tmp, "image." + case["convert"])
+        subprocess.run(["qemu-img", "convert", "-O", case["convert"], image, conv], check=True)
+        image = conv
     before = sha256(image) if case.get("check_unmodified", True) else None
-    args = [nitrocheck, "scan", "--format", "json"] + case.get("args", []) + [image]
+    snapdir = os.path.join(tmp, "snapshot")
+    extra = ["--keep-snapshot", snapdir] if case.get("also_root") else []
+    args = [nitrocheck, "scan", "--format", "json"] + case.get("args", []) + extra + [image]
     proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     c = Checker()
     print(f"# {' '.join(args)} -> exit {proc.returncode}")
@@ -147,6 +157,19 @@ def main():
         c.check(not bad, f"no unexpected error findings (got {bad})")
     if before is not None:
         c.check(sha256(image) == before, "image unmodified by the scan")
+    if case.get("also_root"):
+        # the kept snapshot scanned as a tree: same kernels and drivers, and
+        # the references that need a block layout are said to be unverifiable
+        p2 = subprocess.run([nitrocheck, "scan", "--format", "json", "--root", snapdir],
+                            stdout=subprocess.PIPE, text=True)
+        r2 = json.loads(p2.stdout)
+        strip = lambda ks: [(k["version"], k["default"], [(d["name"], d["status"], d["in_initramfs"])
+                                                          for d in k["drivers"]]) for k in ks]
+        c.check(strip(r2.get("kernels", [])) == strip(report.get("kernels", [])),
+                "--root on the kept snapshot: same kernels and drivers")
+        c.check(any(f["id"] == "fstab-refs-unverified" for f in r2.get("findings", [])),
+                "--root: fstab references reported unverifiable")
+    shutil.rmtree(tmp, ignore_errors=True)
     if c.failed:
         print("# findings: " + json.dumps([(f["id"], f["severity"], f.get("kernel"),
                                              (f.get("evidence") or {}).get("file"),
