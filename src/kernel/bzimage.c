@@ -52,8 +52,10 @@ static int banner_split(const char *s, size_t n, char **ret_version, char **ret_
 	for (size_t i = 0; i < n; i++)
 		if (!isprint((unsigned char)s[i]))
 			return -EINVAL;
-	vlen = strcspn(s, " \t");
-	if (vlen == 0 || vlen > n)
+	/* s need not be NUL-terminated: a banner may end with the buffer. */
+	for (vlen = 0; vlen < n && s[vlen] != ' ' && s[vlen] != '\t'; vlen++)
+		;
+	if (vlen == 0)
 		return -EINVAL;
 	banner = strndup(s, n);
 	version = strndup(s, vlen);

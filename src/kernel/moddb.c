@@ -181,6 +181,24 @@ static int builtin_add(struct moddb *db, char *name)
 	return 0;
 }
 
+/* Sort the built-in names for bsearch and drop repeated ones. */
+static void builtin_sort_unique(struct moddb *db)
+{
+	size_t out = 0;
+
+	if (db->n_builtin == 0)
+		return;
+	qsort(db->builtin, db->n_builtin, sizeof(char *), cmp_strp);
+	for (size_t i = 0; i < db->n_builtin; i++) {
+		if (out && streq(db->builtin[out - 1], db->builtin[i])) {
+			free(db->builtin[i]);
+			continue;
+		}
+		db->builtin[out++] = db->builtin[i];
+	}
+	db->n_builtin = out;
+}
+
 int moddb_load_builtin(struct moddb *db, const char *text, size_t len)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -202,8 +220,7 @@ int moddb_load_builtin(struct moddb *db, const char *text, size_t len)
 			return r;
 		count++;
 	}
-	if (db->n_builtin)
-		qsort(db->builtin, db->n_builtin, sizeof(char *), cmp_strp);
+	builtin_sort_unique(db);
 	return count;
 }
 
@@ -288,12 +305,11 @@ int moddb_load_builtin_modinfo(struct moddb *db, const char *buf, size_t len)
 			if (r < 0)
 				return r;
 		}
-		if (!moddb_is_builtin(db, rec)) {
+		/* Records of one module are adjacent; duplicates go below. */
+		if (db->n_builtin == 0 || !streq(db->builtin[db->n_builtin - 1], rec)) {
 			r = builtin_add(db, strdup(rec));
 			if (r < 0)
 				return r;
-			/* Keep the table sorted for the lookups above. */
-			qsort(db->builtin, db->n_builtin, sizeof(char *), cmp_strp);
 		}
 		kv.module = strdup(rec);
 		kv.key = strdup(dot + 1);
@@ -308,6 +324,7 @@ int moddb_load_builtin_modinfo(struct moddb *db, const char *buf, size_t len)
 		db->kvs[db->n_kvs++] = kv;
 		count++;
 	}
+	builtin_sort_unique(db);
 	return count;
 }
 

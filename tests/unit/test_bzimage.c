@@ -146,6 +146,15 @@ static void test_arm64_image(void **state)
 	assert_int_equal(bzimage_read_version(img, sizeof(img), &v, &b), 0);
 	assert_string_equal(v, "6.1.0-56-arm64");
 	assert_string_equal(b, "6.1.0-56-arm64 (debian-kernel@lists.debian.org) #1 SMP");
+	free(v);
+	free(b);
+	v = b = NULL;
+	/* A banner cut by the end of the buffer, no NUL, no space after it. */
+	memset(img + 0x100, 0, sizeof(img) - 0x100);
+	memcpy(img + sizeof(img) - 21, "Linux version 6.1.0-x", 21);
+	assert_int_equal(bzimage_read_version(img, sizeof(img), &v, &b), 0);
+	assert_string_equal(v, "6.1.0-x");
+	assert_string_equal(b, "6.1.0-x");
 }
 
 /* An ELF file: arch from e_machine (a real x86-64 module), no banner. */
