@@ -52,7 +52,8 @@ vmm_once() {
 	out=$(mktemp)
 	{ "$NITROCHECK" boot --kernel "$KERNEL" --initrd "$initrd" --cpus 2 --memory 512M \
 		--timeout 300 --format json --console 2>&1 >"$out" | time_to_init "$t0"; }
-	grep -o '"vmm_overhead_kib": [0-9]*' "$out" | grep -o '[0-9]*$' >"$WORK/overhead.$$" || true
+	python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["memory"]; print(m["vmm_overhead_kib"], m["vmm_anon_overhead_kib"])' \
+		"$out" >"$WORK/overhead.$$" 2>/dev/null || true
 	rm -f "$out"
 }
 
@@ -65,13 +66,13 @@ qemu_once() {
 }
 
 mkdir -p "$WORK" 2>/dev/null || WORK=$(mktemp -d)
-vmm_times=() qemu_times=() overheads=()
+vmm_times=() qemu_times=() overheads=() anons=()
 for i in $(seq "$RUNS"); do
 	v=$(vmm_once)
-	o=$(cat "$WORK/overhead.$$" 2>/dev/null || echo nan)
+	read -r o a <"$WORK/overhead.$$" || { o=nan a=nan; }
 	q=$(qemu_once)
-	echo "run $i: nitrocheck VMM ${v}s, QEMU q35 ${q}s, VMM RSS overhead ${o} KiB" >&2
-	vmm_times+=("$v") qemu_times+=("$q") overheads+=("$o")
+	echo "run $i: nitrocheck VMM ${v}s, QEMU q35 ${q}s, VMM RSS overhead ${o} KiB (${a} KiB anonymous)" >&2
+	vmm_times+=("$v") qemu_times+=("$q") overheads+=("$o") anons+=("$a")
 done
 rm -f "$WORK/overhead.$$"
 
@@ -81,9 +82,11 @@ median() {
 vm=$(median "${vmm_times[@]}")
 qm=$(median "${qemu_times[@]}")
 om=$(median "${overheads[@]}")
+am=$(median "${anons[@]}")
 ratio=nan
 [ "$vm" != nan ] && [ "$qm" != nan ] && ratio=$(printf '%.3f' "$(echo "$vm / $qm" | bc -l)")
 
 echo "time to init started (median of $RUNS): nitrocheck VMM ${vm}s, QEMU -M q35 (SeaBIOS) ${qm}s"
 echo "ratio: $ratio (target <= 0.5)"
-echo "VMM RSS overhead beyond guest RAM touched: ${om} KiB (target <= 10240 KiB)"
+echo "VMM RSS beyond guest RAM touched: ${om} KiB, of which anonymous ${am} KiB (target <= 10240 KiB);"
+echo "  the rest is shared library pages (libguestfs, libvirt, ICU, glib linked into nitrocheck)"

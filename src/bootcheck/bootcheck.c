@@ -60,7 +60,7 @@ int bootcheck_run(const struct vmm_config *cfg, unsigned int timeout_s, struct b
 		else if (run->result.reason == VMM_EXIT_ERROR)
 			boot_tracker_mark(&run->tracker, end, BOOT_MS_ERROR, run->result.detail);
 		boot_tracker_finish(&run->tracker, end);
-		vmm_memory_usage(vm, &run->rss_kib, &run->guest_rss_kib);
+		vmm_memory_usage(vm, &run->mem);
 	}
 	run->vm = NULL;
 	vmm_destroy(vm);

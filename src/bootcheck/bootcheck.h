@@ -15,7 +15,7 @@
 struct bootcheck_run {
 	struct boot_tracker tracker;
 	struct vmm_result result;
-	uint64_t rss_kib, guest_rss_kib;        /* at the end of the run */
+	struct vmm_mem_usage mem;               /* at the end of the run */
 	char uuid[37];
 	/* private */
 	struct timespec start;

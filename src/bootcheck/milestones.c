@@ -301,10 +301,12 @@ json_t *boot_report_json(const struct boot_tracker *t, const struct boot_run_inf
 	if (info->rss_kib)
 		rc |= json_object_set_new(
 			o, "memory",
-			json_pack("{s:I, s:I, s:I}", "rss_kib", (json_int_t)info->rss_kib,
+			json_pack("{s:I, s:I, s:I, s:I}", "rss_kib", (json_int_t)info->rss_kib,
 				  "guest_rss_kib", (json_int_t)info->guest_rss_kib,
 				  "vmm_overhead_kib",
-				  (json_int_t)(info->rss_kib - info->guest_rss_kib)));
+				  (json_int_t)(info->rss_kib - info->guest_rss_kib),
+				  "vmm_anon_overhead_kib",
+				  (json_int_t)(info->anon_kib - info->guest_anon_kib)));
 	if (rc)
 		goto fail;
 	return o;
@@ -342,8 +344,11 @@ int boot_report_text(FILE *out, const struct boot_tracker *t, const struct boot_
 		info->exit_detail ? info->exit_detail : "", t->end < 0 ? 0.0 : t->end,
 		info->exits);
 	if (info->rss_kib)
-		fprintf(out, "memory: VMM RSS %llu KiB, guest RAM touched %llu KiB, overhead %llu KiB\n",
-			info->rss_kib, info->guest_rss_kib, info->rss_kib - info->guest_rss_kib);
+		fprintf(out,
+			"memory: RSS %llu KiB, guest RAM touched %llu KiB, VMM overhead %llu KiB "
+			"(%llu KiB anonymous)\n",
+			info->rss_kib, info->guest_rss_kib, info->rss_kib - info->guest_rss_kib,
+			info->anon_kib - info->guest_anon_kib);
 	if (t->tail_count) {
 		fprintf(out, "\nlast console lines:\n");
 		for (unsigned int i = t->tail_count > 20 ? t->tail_count - 20 : 0; i < t->tail_count;

@@ -99,6 +99,7 @@ struct boot_run_info {
 	const char *exit_detail;
 	unsigned long long exits;
 	unsigned long long rss_kib, guest_rss_kib;     /* 0: unknown */
+	unsigned long long anon_kib, guest_anon_kib;
 };
 
 #define BOOT_REPORT_SCHEMA_VERSION 1

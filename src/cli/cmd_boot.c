@@ -226,8 +226,10 @@ int cmd_boot(int argc, char **argv)
 		.exit_reason = vmm_exit_reason_name(run.result.reason),
 		.exit_detail = run.result.detail,
 		.exits = run.result.exits,
-		.rss_kib = run.rss_kib,
-		.guest_rss_kib = run.guest_rss_kib,
+		.rss_kib = run.mem.rss_kib,
+		.guest_rss_kib = run.mem.guest_rss_kib,
+		.anon_kib = run.mem.anon_kib,
+		.guest_anon_kib = run.mem.guest_anon_kib,
 	};
 	code = boot_tracker_verdict(&run.tracker, NULL) == BOOT_VERDICT_PASS ? NC_EXIT_OK :
 									     NC_EXIT_FAIL;

@@ -606,6 +606,10 @@ static int vmm_check_config(const struct vmm_config *cfg, struct nc_err *err)
 {
 	if (!cfg->kernel)
 		return nc_err_set(err, -EINVAL, "no kernel given");
+	if (access(cfg->kernel, R_OK) < 0)
+		return nc_err_set(err, -errno, "%s: %s", cfg->kernel, strerror(errno));
+	if (cfg->initrd && access(cfg->initrd, R_OK) < 0)
+		return nc_err_set(err, -errno, "%s: %s", cfg->initrd, strerror(errno));
 	if (cfg->cpus == 0 || cfg->cpus > VMM_MAX_CPUS)
 		return nc_err_set(err, -EINVAL, "%u vCPUs: between 1 and %d", cfg->cpus,
 				  VMM_MAX_CPUS);
@@ -1035,32 +1039,34 @@ int vmm_run(struct vmm *vm, unsigned int timeout_ms, struct vmm_result *ret, str
 	return rc < 0 ? rc : 0;
 }
 
-int vmm_memory_usage(const struct vmm *vm, uint64_t *ret_rss_kib, uint64_t *ret_guest_rss_kib)
+int vmm_memory_usage(const struct vmm *vm, struct vmm_mem_usage *ret)
 {
 	_cleanup_fclose_ FILE *f = NULL;
 	char line[512];
-	uint64_t total = 0, guest = 0;
 	bool in_guest = false;
 
+	memset(ret, 0, sizeof(*ret));
 	f = fopen("/proc/self/smaps", "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long lo, hi, kib;
+		char c;
 
-		if (sscanf(line, "%llx-%llx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+		/* Mapping lines start "lo-hi perms ..."; fields "Name: N kB". */
+		if (sscanf(line, "%llx-%llx %c", &lo, &hi, &c) == 3) {
 			in_guest = vm->ram && lo >= (uintptr_t)vm->ram &&
 				   hi <= (uintptr_t)vm->ram + vm->ram_size;
-			continue;
-		}
-		if (sscanf(line, "Rss: %llu kB", &kib) == 1) {
-			total += kib;
+		} else if (sscanf(line, "Rss: %llu kB", &kib) == 1) {
+			ret->rss_kib += kib;
 			if (in_guest)
-				guest += kib;
+				ret->guest_rss_kib += kib;
+		} else if (sscanf(line, "Anonymous: %llu kB", &kib) == 1) {
+			ret->anon_kib += kib;
+			if (in_guest)
+				ret->guest_anon_kib += kib;
 		}
 	}
-	*ret_rss_kib = total;
-	*ret_guest_rss_kib = guest;
 	return 0;
 }
 

@@ -116,8 +116,15 @@ void vmm_request_stop(struct vmm *vm);
 /* The SMBIOS UUID/serial the guest sees, "ec2...". */
 const char *vmm_uuid(const struct vmm *vm);
 
-/* Resident memory of this process and of guest RAM, in KiB (Linux smaps). */
-int vmm_memory_usage(const struct vmm *vm, uint64_t *ret_rss_kib, uint64_t *ret_guest_rss_kib);
+/* Resident memory in KiB (from /proc/self/smaps): the whole process and
+ * its anonymous part, each with the guest RAM's share. The VMM's own cost
+ * is rss - guest_rss; anon - guest_anon leaves out shared library pages. */
+struct vmm_mem_usage {
+	uint64_t rss_kib, guest_rss_kib;
+	uint64_t anon_kib, guest_anon_kib;
+};
+
+int vmm_memory_usage(const struct vmm *vm, struct vmm_mem_usage *ret);
 
 void vmm_destroy(struct vmm *vm);
 

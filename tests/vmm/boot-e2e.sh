@@ -108,6 +108,7 @@ check(all(x >= 0 for x in t.values()), "times are seconds since start")
 check(r["exit"]["reason"] == "poweroff", "ended by poweroff")
 check(any("NC-DONE" in l for l in r["console_tail"]), "console tail holds the init's output")
 check("panicked" not in names and "timed-out" not in names, "no panic, no timeout")
-check(r["memory"]["vmm_overhead_kib"] < 64 * 1024, "VMM overhead below 64 MiB")
+check(r["memory"]["vmm_overhead_kib"] < 64 * 1024, "VMM RSS overhead below 64 MiB")
+check(r["memory"]["vmm_anon_overhead_kib"] <= 10 * 1024, "VMM anonymous memory overhead <= 10 MiB")
 PY
 echo "PASS: boot end to end"
