@@ -641,21 +641,15 @@ int initramfs_parse(const void *data, size_t size, const char *name,
 	return 0;
 }
 
-int initramfs_read(const char *host_path, uint64_t max_uncompressed,
+/* Read the initramfs open on fd (closed here); name is for messages. */
+static int read_fd(int fd_in, const char *name, uint64_t max_uncompressed,
 		   struct nc_initramfs *out, struct nc_err *err)
 {
-	const char *name = out->path ? out->path : host_path;
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = fd_in;
 	struct stat st;
 	void *map;
 	int r;
 
-	clear_contents(out);
-	fd = open(host_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = nc_err_set(err, -errno, "%s: %s", name, strerror(errno));
-		return set_failure(out, r, err, name);
-	}
 	if (fstat(fd, &st) < 0) {
 		r = nc_err_set(err, -errno, "%s: %s", name, strerror(errno));
 		return set_failure(out, r, err, name);
@@ -678,6 +672,39 @@ int initramfs_read(const char *host_path, uint64_t max_uncompressed,
 	r = initramfs_parse(map, (size_t)st.st_size, name, max_uncompressed, out, err);
 	munmap(map, (size_t)st.st_size);
 	return r;
+}
+
+/* O_NONBLOCK: a FIFO planted in an image must not hang the scan. */
+#define OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+
+int initramfs_read(const char *host_path, uint64_t max_uncompressed,
+		   struct nc_initramfs *out, struct nc_err *err)
+{
+	const char *name = out->path ? out->path : host_path;
+	int fd, r;
+
+	clear_contents(out);
+	fd = open(host_path, OPEN_FLAGS);
+	if (fd < 0) {
+		r = nc_err_set(err, -errno, "%s: %s", name, strerror(errno));
+		return set_failure(out, r, err, name);
+	}
+	return read_fd(fd, name, max_uncompressed, out, err);
+}
+
+int initramfs_read_in_root(int rootfd, const char *guest_path, uint64_t max_uncompressed,
+			   struct nc_initramfs *out, struct nc_err *err)
+{
+	const char *name = out->path ? out->path : guest_path;
+	int fd, r;
+
+	clear_contents(out);
+	fd = openat_in_root(rootfd, guest_path, OPEN_FLAGS);
+	if (fd < 0) {
+		r = nc_err_set(err, fd, "%s: %s", name, strerror(-fd));
+		return set_failure(out, r, err, name);
+	}
+	return read_fd(fd, name, max_uncompressed, out, err);
 }
 
 /* ---- Module lookup ------------------------------------------------------- */

@@ -39,6 +39,11 @@
 int initramfs_read(const char *host_path, uint64_t max_uncompressed,
 		   struct nc_initramfs *out, struct nc_err *err);
 
+/* The same for a guest path of a snapshot: symlinks and ".." resolve
+ * inside rootfd, as in a chroot (openat_in_root()). */
+int initramfs_read_in_root(int rootfd, const char *guest_path, uint64_t max_uncompressed,
+			   struct nc_initramfs *out, struct nc_err *err);
+
 /* The same over bytes in memory; name is used in messages. */
 int initramfs_parse(const void *data, size_t size, const char *name,
 		    uint64_t max_uncompressed, struct nc_initramfs *out,

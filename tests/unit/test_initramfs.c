@@ -309,8 +309,9 @@ static void assert_files(const struct nc_initramfs *ir, const char *const *want)
 	assert_null(ir->files[n]);
 }
 
-/* A failed read names the file and leaves no list that looks complete. */
-static void assert_failed(int r, int want, const struct nc_initramfs *ir,
+/* A failed read names the file and leaves no list that looks complete.
+ * Clears ir afterwards. */
+static void assert_failed(int r, int want, struct nc_initramfs *ir,
 			  const struct nc_err *err, const char *words)
 {
 	assert_int_equal(r, want);
@@ -322,6 +323,7 @@ static void assert_failed(int r, int want, const struct nc_initramfs *ir,
 	assert_non_null(strstr(err->msg, "test.img: "));
 	if (words && !strstr(err->msg, words))
 		fail_msg("\"%s\" lacks \"%s\"", err->msg, words);
+	initramfs_clear(ir);
 }
 
 /* ---- Formats -------------------------------------------------------------- */
@@ -794,7 +796,59 @@ static void test_read_file_errors(void **state)
 	initramfs_clear(&ir);
 	assert_null(ir.path);
 	unlink(path);
+
+	/* A FIFO is refused at once, not waited on. */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(initramfs_read(path, BIG, &ir, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	initramfs_clear(&ir);
+	unlink(path);
 	rmdir(dir);
+	free(b.p);
+}
+
+/* In a snapshot, an absolute symlink resolves inside the root, never to
+ * the host's own /boot (which holds a real initrd of this very name). */
+static void test_read_in_root(void **state)
+{
+	char root[] = "/tmp/nc-initramfs-root-XXXXXX";
+	_cleanup_free_ char *boot = NULL, *img = NULL, *link = NULL;
+	struct nc_initramfs ir = {0};
+	struct nc_err err = {0};
+	struct buf b = {0};
+	int rootfd;
+	FILE *f;
+
+	assert_non_null(mkdtemp(root));
+	boot = path_join(root, "boot");
+	img = path_join(boot, "initrd.img-" KVER);
+	link = path_join(boot, "initrd.img");
+	assert_int_equal(mkdir(boot, 0755), 0);
+	write_cpio(&b, early, ARRAY_SIZE(early), NULL);
+	write_cpio(&b, itools, ARRAY_SIZE(itools), &filters[3]);
+	f = fopen(img, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b.p, 1, b.len, f), b.len);
+	fclose(f);
+	assert_int_equal(symlink("/boot/initrd.img-" KVER, link), 0);
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rootfd >= 0);
+
+	assert_int_equal(initramfs_read_in_root(rootfd, "/boot/initrd.img", BIG, &ir, &err), 0);
+	assert_files(&ir, itools_files);
+	assert_int_equal(initramfs_read_in_root(rootfd, "/../../../boot/initrd.img-" KVER, BIG,
+						&ir, &err), 0);
+	assert_files(&ir, itools_files);
+	assert_int_equal(initramfs_read_in_root(rootfd, "/boot/initrd.img-none", BIG, &ir, &err),
+			 -ENOENT);
+	assert_non_null(strstr(err.msg, "/boot/initrd.img-none: "));
+	initramfs_clear(&ir);
+
+	close(rootfd);
+	unlink(link);
+	unlink(img);
+	rmdir(boot);
+	rmdir(root);
 	free(b.p);
 }
 
@@ -1426,6 +1480,7 @@ int main(void)
 		cmocka_unit_test(test_absurd_entry_count),
 		cmocka_unit_test(test_too_many_archives),
 		cmocka_unit_test(test_read_file_errors),
+		cmocka_unit_test(test_read_in_root),
 		cmocka_unit_test(test_real_debian_initrd),
 		cmocka_unit_test(test_real_debian_cloud_initrd),
 		cmocka_unit_test(test_real_dracut_image),
