@@ -206,6 +206,13 @@ int cmd_boot(int argc, char **argv)
 	/* For VMM developers: every device access on stderr. */
 	if (getenv("NITROCHECK_VMM_TRACE"))
 		cfg.trace_fd = STDERR_FILENO;
+	/* For the end-to-end tests: a do-nothing PCI device in this slot. */
+	if (getenv("NITROCHECK_VMM_TEST_DEVICE_SLOT")) {
+		unsigned int slot;
+
+		if (parse_uint(getenv("NITROCHECK_VMM_TEST_DEVICE_SLOT"), 31, &slot) == 0)
+			cfg.test_device_slot = (uint8_t)slot;
+	}
 
 	rc = bootcheck_run(&cfg, timeout, &run, &err);
 	if (rc < 0) {

@@ -16,6 +16,7 @@
 #include "vmm/bootparams.h"
 #include "vmm/pci.h"
 #include "vmm/smbios.h"
+#include "vmm/testdev.h"
 #include "vmm/uart.h"
 
 /* Low-memory layout of the boot structures. */
@@ -68,6 +69,7 @@ struct vmm {
 
 	struct pci_bus *pci;
 	struct dev_host host;
+	struct testdev testdev;
 
 	/* io_lock serialises the devices: UART, PM registers, BAR callbacks. */
 	pthread_mutex_t io_lock;
@@ -750,6 +752,17 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **ret_vm, struct nc_err 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
 
+	if (cfg->test_device_slot) {
+		struct pci_dev_desc d;
+
+		testdev_describe(&vm->testdev, cfg->test_device_slot, &d);
+		rc = pci_bus_register(vm->pci, &d, NULL);
+		if (rc < 0) {
+			nc_err_set(err, rc, "test device at slot %u: %s", cfg->test_device_slot,
+				   strerror(-rc));
+			goto fail;
+		}
+	}
 	if (cfg->attach_disk) {
 		rc = cfg->attach_disk(vm, cfg->disk_opaque, err);
 		if (rc < 0)

@@ -72,6 +72,8 @@ struct vmm_config {
 	void *disk_opaque;
 	int (*attach_nic)(struct vmm *vm, void *opaque, struct nc_err *err);
 	void *nic_opaque;
+	/* A do-nothing PCI device at this slot for tests (vmm/testdev.h); 0: none. */
+	uint8_t test_device_slot;
 };
 
 enum vmm_exit_reason {
