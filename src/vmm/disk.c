@@ -349,30 +349,41 @@ static int nbd_backend_open(struct disk *d, struct nc_err *err)
 
 /* ---- overlay ---------------------------------------------------------------- */
 
-static int overlay_open(struct disk *d, struct nc_err *err)
+/* An unlinked file in dir, or -errno. */
+static int tmpfile_in(const char *dir)
 {
-	const char *dir = getenv("TMPDIR");
 	_cleanup_free_ char *tmpl = NULL;
 	int fd;
 
-	if (!dir || !*dir)
-		dir = "/var/tmp";
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		/* filesystems without O_TMPFILE: create and unlink at once */
-		tmpl = path_join(dir, "nitrocheck-overlay-XXXXXX");
-		if (!tmpl)
-			return -ENOMEM;
-		fd = mkostemp(tmpl, O_CLOEXEC);
-		if (fd < 0)
-			return nc_err_set(err, -errno, "%s: cannot create the write overlay in %s: %m",
-					  d->path, dir);
-		unlink(tmpl);
-	}
+	if (fd >= 0)
+		return fd;
+	/* filesystems without O_TMPFILE: create and unlink at once */
+	tmpl = path_join(dir, "nitrocheck-overlay-XXXXXX");
+	if (!tmpl)
+		return -ENOMEM;
+	fd = mkostemp(tmpl, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(tmpl);
+	return fd;
+}
+
+static int overlay_open(struct disk *d, struct nc_err *err)
+{
+	/* $TMPDIR, else disk-backed /var/tmp, else /tmp (read-only roots) */
+	const char *env = getenv("TMPDIR");
+	const char *dirs[] = { env && *env ? env : "/var/tmp", "/var/tmp", "/tmp" };
+	int fd = -EINVAL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs) && fd < 0; i++)
+		fd = tmpfile_in(dirs[i]);
+	if (fd < 0)
+		return nc_err_set(err, fd, "%s: cannot create the write overlay in %s: %s",
+				  d->path, dirs[0], strerror(-fd));
 	d->overlay_fd = fd;
 	if (ftruncate(fd, (off_t)d->size) < 0)
-		return nc_err_set(err, -errno, "%s: cannot size the write overlay in %s: %m",
-				  d->path, dir);
+		return nc_err_set(err, -errno, "%s: cannot size the write overlay: %m", d->path);
 	d->n_blocks = (d->size + DISK_BLOCK_SIZE - 1) / DISK_BLOCK_SIZE;
 	/* calloc of a large bitmap is mmap'd: untouched parts cost no memory */
 	d->bitmap = calloc((d->n_blocks + 63) / 64, sizeof(uint64_t));
