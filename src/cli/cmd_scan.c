@@ -203,28 +203,11 @@ static void print_check(const struct nc_check *c, void *ud)
 	printf("%-24s %s\n", c->name, c->doc ? c->doc : "");
 }
 
-/* Scan one image or --root tree; errors become an ERROR verdict. */
-static void scan_one(const char *target, bool is_root, const struct scan_opts *o,
-		     const struct nc_ruleset *rs, struct scan_result *res)
+/* After the snapshot: facts, then findings; errors become an ERROR verdict. */
+static void scan_finish(const char *target, int r, const struct nc_ruleset *rs, double t0,
+			struct scan_result *res)
 {
-	struct nc_image_opts io = {
-		.format = o->image_format,
-		.keep_snapshot = o->keep_snapshot,
-		.spec = &rs->snapshot,
-		.drivers = rs->drivers,
-		.n_drivers = rs->n_drivers,
-		.verbose = o->verbose,
-	};
-	double t0 = now_seconds();
-	int r;
-
-	res->facts.default_kernel = -1;
-	res->facts.snap.rootfd = -1;
 	res->report.image = target;
-	if (is_root)
-		r = snapshot_open_dir(&res->facts.snap, target, &res->err);
-	else
-		r = image_snapshot(target, &io, &res->facts, &res->err);
 	if (r >= 0) {
 		r = nc_facts_collect(&res->facts, rs->drivers, rs->n_drivers, &res->err);
 		if (r < 0 && !res->err.msg[0])
@@ -246,6 +229,69 @@ static void scan_one(const char *target, bool is_root, const struct scan_opts *o
 	res->report.facts = &res->facts;
 	res->report.findings = &res->findings;
 	res->report.verdict = nc_verdict_from_findings(&res->findings);
+}
+
+/* All images in one appliance launch, then the --root trees. */
+static int scan_all(char *const *images, size_t n_images, char *const *roots, size_t n_roots,
+		    const struct scan_opts *o, const struct nc_ruleset *rs,
+		    struct scan_result *results)
+{
+	struct nc_image_opts io = {
+		.format = o->image_format,
+		.keep_snapshot = o->keep_snapshot,
+		.spec = &rs->snapshot,
+		.drivers = rs->drivers,
+		.n_drivers = rs->n_drivers,
+		.verbose = o->verbose,
+	};
+	size_t n = n_images + n_roots;
+	struct nc_err *errs = calloc(n, sizeof(*errs));
+	int *rets = calloc(n, sizeof(int));
+	double t0 = now_seconds();
+	int r = 0;
+
+	if (!errs || !rets) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		results[i].facts.default_kernel = -1;
+		results[i].facts.snap.rootfd = -1;
+	}
+	if (n_images) {
+		struct nc_facts *facts = calloc(n_images, sizeof(*facts));
+
+		if (!facts) {
+			r = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < n_images; i++) {
+			facts[i].default_kernel = -1;
+			facts[i].snap.rootfd = -1;
+		}
+		r = image_snapshot_batch(images, n_images, &io, facts, errs, rets);
+		for (size_t i = 0; i < n_images; i++) {
+			results[i].facts = facts[i];
+			results[i].err = errs[i];
+		}
+		free(facts);
+		if (r < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < n_images; i++)
+		/* the launch is shared: each image is charged the batch's time */
+		scan_finish(images[i], rets[i], rs, t0, &results[i]);
+	for (size_t i = 0; i < n_roots; i++) {
+		struct scan_result *res = &results[n_images + i];
+		double t1 = now_seconds();
+		int rr = snapshot_open_dir(&res->facts.snap, roots[i], &res->err);
+
+		scan_finish(roots[i], rr, rs, t1, res);
+	}
+out:
+	free(errs);
+	free(rets);
+	return r;
 }
 
 static void scan_result_free(struct scan_result *res)
@@ -323,11 +369,13 @@ int cmd_scan(int argc, char **argv)
 		code = NC_EXIT_ERROR;
 		goto out;
 	}
+	r = scan_all(argv + optind, n_images, o.roots, n_roots, &o, &rs, results);
+	if (r < 0) {
+		fprintf(stderr, "nitrocheck: %s\n", strerror(-r));
+		code = NC_EXIT_ERROR;
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
-		bool is_root = i >= n_images;
-		const char *target = is_root ? o.roots[i - n_images] : argv[optind + (int)i];
-
-		scan_one(target, is_root, &o, &rs, &results[i]);
 		reports[i] = results[i].report;
 		/* errors also go to stderr, one line each, whatever the format */
 		if (reports[i].verdict == NC_VERDICT_ERROR)

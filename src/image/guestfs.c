@@ -18,7 +18,24 @@ struct appliance {
 	guestfs_h *g;
 	const char *image;
 	struct nc_err *err;
+	const char *disk;     /* this image's appliance device: /dev/sdX */
+	char **members;       /* its partitions and logical volumes */
 };
+
+/* Does an appliance device belong to the image being read? */
+static bool appliance_owns(const struct appliance *a, const char *dev)
+{
+	const char *sub = startswith(dev, "btrfsvol:");
+
+	if (sub) {
+		for (size_t i = 0; a->members && a->members[i]; i++)
+			if (startswith(sub, a->members[i]) &&
+			    sub[strlen(a->members[i])] == '/')
+				return true;
+		return false;
+	}
+	return streq(dev, a->disk) || strv_contains(a->members, dev);
+}
 
 static int gfs_fail(struct appliance *a, const char *what)
 {
@@ -92,7 +109,9 @@ static int find_root(struct appliance *a, struct nc_facts *facts, char **ret_roo
 	for (size_t i = 0; fss[i] && fss[i + 1]; i += 2) {
 		const char *dev = fss[i], *type = fss[i + 1];
 
-		fprintf(seenf, "%s%s %s", i ? ", " : "", dev, type);
+		if (!appliance_owns(a, dev))
+			continue;   /* another image of the batch */
+		fprintf(seenf, "%s%s %s", ftell(seenf) ? ", " : "", dev, type);
 		if (streq(type, "crypto_LUKS"))
 			luks = true;
 		if (streq(type, "ntfs")) {
@@ -262,63 +281,61 @@ static const char *kv_lookup(char *const *kv, const char *key)
  * read by host libblkid) only the device names are taken from here. */
 static int appliance_layout(struct appliance *a, struct nc_facts *facts, bool host_parts)
 {
-	_cleanup_gstrv_ char **devs = guestfs_list_devices(a->g);
-	_cleanup_gstrv_ char **parts = NULL, **lvs = NULL;
+	bool any_part = false;
 	int r;
 
-	if (!devs)
-		return gfs_fail(a, "listing devices");
 	if (host_parts) {
-		/* host names were "partN": use the appliance's /dev/sdaN */
+		/* host names were "partN": use the appliance's /dev/sdXN */
 		for (size_t i = 0; i < facts->layout.n_parts; i++) {
 			struct nc_partition *p = &facts->layout.parts[i];
-			char *d = p->number ? strdup_printf("%s%d", devs[0], p->number)
-					    : strdup(devs[0]);
+			char *d = p->number ? strdup_printf("%s%d", a->disk, p->number)
+					    : strdup(a->disk);
 
 			if (!d)
 				return -ENOMEM;
 			free(p->device);
 			p->device = d;
 		}
-	} else if (devs[0]) {
+	} else {
 		_cleanup_strv_free_ char **kv = NULL;
 		const char *v;
 
-		r = blkid_kv(a, devs[0], &kv);
+		r = blkid_kv(a, a->disk, &kv);
 		if (r < 0)
 			return r;
 		if ((v = kv_lookup(kv, "PTTYPE")))
 			facts->layout.pttype = strdup(v);
 		if ((v = kv_lookup(kv, "PTUUID")))
 			facts->layout.disk_id = strdup(v);
-		parts = guestfs_list_partitions(a->g);
-		if (!parts)
-			return gfs_fail(a, "listing partitions");
-		for (size_t i = 0; parts[i]; i++) {
+		for (size_t i = 0; a->members && a->members[i]; i++) {
 			_cleanup_strv_free_ char **pkv = NULL;
 
-			r = blkid_kv(a, parts[i], &pkv);
+			if (!startswith(a->members[i], a->disk))
+				continue;   /* a logical volume: below */
+			any_part = true;
+			r = blkid_kv(a, a->members[i], &pkv);
 			if (r < 0)
 				return r;
-			r = layout_add_export(&facts->layout, false, parts[i], pkv);
+			r = layout_add_export(&facts->layout, false, a->members[i], pkv);
 			if (r < 0)
 				return r;
 		}
-		if (!parts[0]) {
+		if (!any_part) {
 			/* a whole-disk filesystem */
-			r = layout_add_export(&facts->layout, false, devs[0], kv);
+			r = layout_add_export(&facts->layout, false, a->disk, kv);
 			if (r < 0)
 				return r;
 		}
 	}
-	lvs = guestfs_lvs(a->g);
-	for (size_t i = 0; lvs && lvs[i]; i++) {
+	for (size_t i = 0; a->members && a->members[i]; i++) {
 		_cleanup_strv_free_ char **kv = NULL;
 
-		r = blkid_kv(a, lvs[i], &kv);
+		if (startswith(a->members[i], a->disk))
+			continue;
+		r = blkid_kv(a, a->members[i], &kv);
 		if (r < 0)
 			return r;
-		r = layout_add_export(&facts->layout, true, lvs[i], kv);
+		r = layout_add_export(&facts->layout, true, a->members[i], kv);
 		if (r < 0)
 			return r;
 	}
@@ -549,73 +566,253 @@ static void gfs_close(guestfs_h **g)
 	}
 }
 
-int image_snapshot(const char *path, const struct nc_image_opts *o, struct nc_facts *facts,
-		   struct nc_err *err)
+/* Partition device → the disk it is on ("/dev/sdb3" → index of "/dev/sdb"). */
+static int disk_of(char *const *disks, const char *dev)
 {
-	_cleanup_(gfs_close) guestfs_h *g = NULL;
-	_cleanup_free_ char *format = NULL, *root = NULL;
-	_cleanup_strv_free_ char **done = NULL;
-	struct appliance a = { .image = path, .err = err };
-	bool host_parts = false;
+	for (int i = 0; disks && disks[i]; i++) {
+		const char *rest = startswith(dev, disks[i]);
+
+		if (rest && (*rest == '\0' || (*rest >= '0' && *rest <= '9')))
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * Which partitions and logical volumes belong to which disk. A volume group
+ * whose physical volumes span several disks (two images with the same VG
+ * name confuse LVM) marks those disks ambiguous: they are read again alone.
+ */
+static int assign_members(guestfs_h *g, char *const *disks, size_t n, char ***members,
+			  bool *ambiguous)
+{
+	_cleanup_gstrv_ char **parts = guestfs_list_partitions(g);
+	_cleanup_gstrv_ char **pvs = guestfs_pvs(g);
+	_cleanup_gstrv_ char **vgs = guestfs_vgs(g);
+	_cleanup_strv_free_ char **pv_uuids = NULL;
 	int r;
 
-	r = image_probe(path, o->format, &format, err);
+	for (size_t i = 0; parts && parts[i]; i++) {
+		int d = disk_of(disks, parts[i]);
+
+		if (d >= 0 && (r = strv_extend(&members[d], parts[i])) < 0)
+			return r;
+	}
+	for (size_t i = 0; pvs && pvs[i]; i++) {
+		_cleanup_free_ char *u = guestfs_pvuuid(g, pvs[i]);
+
+		if ((r = strv_extend(&pv_uuids, u ? u : "")) < 0)
+			return r;
+	}
+	for (size_t v = 0; vgs && vgs[v]; v++) {
+		_cleanup_gstrv_ char **uuids = guestfs_vgpvuuids(g, vgs[v]);
+		_cleanup_gstrv_ char **lvs = guestfs_lvs(g);
+		_cleanup_free_ char *prefix = strdup_printf("/dev/%s/", vgs[v]);
+		int owner = -2;
+
+		if (!prefix)
+			return -ENOMEM;
+		for (size_t u = 0; uuids && uuids[u]; u++)
+			for (size_t p = 0; pvs && pvs[p]; p++) {
+				int d;
+
+				if (strcmp(pv_uuids[p], uuids[u]) != 0)
+					continue;
+				d = disk_of(disks, pvs[p]);
+				if (owner == -2)
+					owner = d;
+				else if (owner != d && d >= 0) {
+					if (owner >= 0)
+						ambiguous[owner] = true;
+					ambiguous[d] = true;
+				}
+			}
+		if (owner < 0 || (size_t)owner >= n)
+			continue;
+		for (size_t l = 0; lvs && lvs[l]; l++)
+			if (startswith(lvs[l], prefix) &&
+			    (r = strv_extend(&members[owner], lvs[l])) < 0)
+				return r;
+	}
+	return 0;
+}
+
+/* Everything for one image of a launched appliance. */
+static int snapshot_one(struct appliance *a, const struct nc_image_opts *o, bool host_parts,
+			struct nc_facts *facts)
+{
+	_cleanup_free_ char *root = NULL;
+	_cleanup_strv_free_ char **done = NULL;
+	int r;
+
+	r = appliance_layout(a, facts, host_parts);
 	if (r < 0)
 		return r;
-	if (streq(format, "raw")) {
-		r = layout_probe_raw(path, &facts->layout, err);
+	r = find_root(a, facts, &root);
+	if (r < 0)
+		return r;
+	r = mount_fstab(a, facts);
+	if (r < 0)
+		return r;
+	r = snapshot_create(&facts->snap, o->keep_snapshot, a->err);
+	if (r < 0)
+		return r;
+	r = mirror_toplevel_links(a, &facts->snap);
+	if (r < 0)
+		return nc_err_set(a->err, r, "%s: %s", facts->snap.root, strerror(-r));
+	for (size_t i = 0; o->spec->trees && o->spec->trees[i]; i++) {
+		r = copy_tree(a, &facts->snap, o->spec->trees[i], NULL, &done);
 		if (r < 0)
 			return r;
-		host_parts = true;
 	}
-	g = guestfs_create_flags(GUESTFS_CREATE_NO_ENVIRONMENT);
+	r = copy_module_indexes(a, &facts->snap, &done);
+	if (r < 0)
+		return r;
+	r = copy_globs(a, &facts->snap, o->spec);
+	if (r < 0)
+		return r;
+	r = modules_copy_wanted(a, appliance_copy_file, &facts->snap, o->drivers, o->n_drivers,
+				o->spec->max_file_size);
+	if (r < 0)
+		return nc_err_set(a->err, r, "%s: copying kernel modules: %s", a->image,
+				  strerror(-r));
+	return copy_search_hits(a, &facts->snap, o->spec);
+}
+
+static int appliance_start(guestfs_h **ret, const struct nc_image_opts *o, const char *what,
+			   struct nc_err *err)
+{
+	guestfs_h *g = guestfs_create_flags(GUESTFS_CREATE_NO_ENVIRONMENT);
+
+	*ret = g;
 	if (!g)
-		return nc_err_set(err, -ENOMEM, "%s: cannot create a libguestfs handle", path);
-	a.g = g;
+		return nc_err_set(err, -ENOMEM, "%s: cannot create a libguestfs handle", what);
 	guestfs_set_error_handler(g, NULL, NULL);
 	if (guestfs_parse_environment(g) < 0)
-		return gfs_fail(&a, "libguestfs environment");
+		return nc_err_set(err, -EIO, "%s: libguestfs environment: %s", what,
+				  guestfs_last_error(g));
 	if (!getenv("LIBGUESTFS_BACKEND"))
 		guestfs_set_backend(g, "direct");
 	if (o->verbose)
 		guestfs_set_trace(g, 1);
-	if (guestfs_add_drive_opts(g, path, GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
-				   GUESTFS_ADD_DRIVE_OPTS_FORMAT, format, -1) < 0)
-		return gfs_fail(&a, "adding the image");
-	if (guestfs_launch(g) < 0)
-		return gfs_fail(&a, "starting the libguestfs appliance");
-	r = appliance_layout(&a, facts, host_parts);
-	if (r < 0)
-		return r;
-	r = find_root(&a, facts, &root);
-	if (r < 0)
-		return r;
-	r = mount_fstab(&a, facts);
-	if (r < 0)
-		return r;
-	r = snapshot_create(&facts->snap, o->keep_snapshot, err);
-	if (r < 0)
-		return r;
-	r = mirror_toplevel_links(&a, &facts->snap);
-	if (r < 0)
-		return nc_err_set(err, r, "%s: %s", facts->snap.root, strerror(-r));
-	for (size_t i = 0; o->spec->trees && o->spec->trees[i]; i++) {
-		r = copy_tree(&a, &facts->snap, o->spec->trees[i], NULL, &done);
-		if (r < 0)
-			return r;
-	}
-	r = copy_module_indexes(&a, &facts->snap, &done);
-	if (r < 0)
-		return r;
-	r = copy_globs(&a, &facts->snap, o->spec);
-	if (r < 0)
-		return r;
-	r = modules_copy_wanted(&a, appliance_copy_file, &facts->snap, o->drivers, o->n_drivers,
-				o->spec->max_file_size);
-	if (r < 0)
-		return nc_err_set(err, r, "%s: copying kernel modules: %s", path, strerror(-r));
-	r = copy_search_hits(&a, &facts->snap, o->spec);
-	if (r < 0)
-		return r;
 	return 0;
+}
+
+int image_snapshot_batch(char *const *paths, size_t n, const struct nc_image_opts *o,
+			 struct nc_facts *facts, struct nc_err *errs, int *rets)
+{
+	_cleanup_(gfs_close) guestfs_h *g = NULL;
+	_cleanup_gstrv_ char **disks = NULL;
+	char **formats = calloc(n, sizeof(char *)), ***members = calloc(n, sizeof(char **));
+	bool *ambiguous = calloc(n, sizeof(bool));
+	size_t *disk_index = calloc(n, sizeof(size_t)), n_added = 0;
+	int r = 0;
+
+	if (!formats || !members || !ambiguous || !disk_index) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* Host-side checks first: a bad file fails alone, at no launch cost. */
+	for (size_t i = 0; i < n; i++) {
+		rets[i] = image_probe(paths[i], o->format, &formats[i], &errs[i]);
+		if (rets[i] >= 0 && streq(formats[i], "raw"))
+			rets[i] = layout_probe_raw(paths[i], &facts[i].layout, &errs[i]);
+	}
+	r = appliance_start(&g, o, paths[0], &errs[0]);
+	if (r < 0)
+		goto fail_all;
+	for (size_t i = 0; i < n; i++) {
+		if (rets[i] < 0)
+			continue;
+		if (guestfs_add_drive_opts(g, paths[i], GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
+					   GUESTFS_ADD_DRIVE_OPTS_FORMAT, formats[i], -1) < 0) {
+			rets[i] = nc_err_set(&errs[i], -EIO, "%s: adding the image: %s", paths[i],
+					     guestfs_last_error(g));
+			continue;
+		}
+		disk_index[i] = n_added++;
+	}
+	if (n_added == 0)
+		goto out;
+	if (guestfs_launch(g) < 0) {
+		const char *msg = guestfs_last_error(g);
+
+		for (size_t i = 0; i < n; i++)
+			if (rets[i] >= 0)
+				rets[i] = nc_err_set(&errs[i], -EIO,
+						     "%s: starting the libguestfs appliance: %s",
+						     paths[i], msg ? msg : "failed");
+		goto out;
+	}
+	disks = guestfs_list_devices(g);
+	if (!disks) {
+		r = -EIO;
+		goto fail_all;
+	}
+	{
+		char ***by_disk = calloc(n_added + 1, sizeof(char **));
+		bool *amb = calloc(n_added + 1, sizeof(bool));
+
+		if (!by_disk || !amb || assign_members(g, disks, n_added, by_disk, amb) < 0) {
+			for (size_t d = 0; by_disk && d < n_added; d++)
+				strv_free(by_disk[d]);
+			free(by_disk);
+			free(amb);
+			r = -ENOMEM;
+			goto fail_all;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (rets[i] >= 0) {
+				members[i] = by_disk[disk_index[i]];
+				ambiguous[i] = amb[disk_index[i]];
+			}
+		free(by_disk);
+		free(amb);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct appliance a = { .g = g, .image = paths[i], .err = &errs[i],
+				       .disk = disks[disk_index[i]], .members = members[i] };
+
+		if (rets[i] < 0 || ambiguous[i])
+			continue;
+		rets[i] = snapshot_one(&a, o, streq(formats[i], "raw"), &facts[i]);
+		guestfs_umount_all(g);
+	}
+	/* Images whose LVM clashed with another's: one appliance each. */
+	for (size_t i = 0; i < n; i++) {
+		if (rets[i] < 0 || !ambiguous[i])
+			continue;
+		nc_block_layout_free(&facts[i].layout);
+		rets[i] = image_snapshot(paths[i], o, &facts[i], &errs[i]);
+	}
+	goto out;
+fail_all:
+	{
+		char why[sizeof(errs[0].msg)];
+
+		snprintf(why, sizeof(why), "%s", errs[0].msg[0] ? errs[0].msg : strerror(-r));
+		for (size_t i = 0; i < n; i++)
+			if (rets[i] >= 0)
+				rets[i] = nc_err_set(&errs[i], r, "%s", why);
+	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		free(formats ? formats[i] : NULL);
+		strv_free(members ? members[i] : NULL);
+	}
+	free(formats);
+	free(members);
+	free(ambiguous);
+	free(disk_index);
+	return r;
+}
+
+int image_snapshot(const char *path, const struct nc_image_opts *o, struct nc_facts *facts,
+		   struct nc_err *err)
+{
+	char *paths[] = { (char *)path, NULL };
+	int ret = 0, r;
+
+	r = image_snapshot_batch(paths, 1, o, facts, err, &ret);
+	return r < 0 ? r : ret;
 }

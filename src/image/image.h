@@ -51,4 +51,14 @@ int snapshot_mkdirs(const struct nc_snapshot *snap, const char *guest_path);
 int image_snapshot(const char *path, const struct nc_image_opts *o, struct nc_facts *facts,
 		   struct nc_err *err);
 
+/*
+ * Several images in one appliance launch (a fleet audit, a CI matrix): each
+ * image gets its own facts[i], errs[i] and rets[i] (0 or -errno); a bad
+ * image fails alone. Images whose LVM volume groups clash with another's
+ * are read again in an appliance of their own. Returns 0, or -errno when
+ * nothing could be done at all.
+ */
+int image_snapshot_batch(char *const *paths, size_t n, const struct nc_image_opts *o,
+			 struct nc_facts *facts, struct nc_err *errs, int *rets);
+
 #endif
