@@ -30,7 +30,9 @@ const char *disk_probe_format(const void *head, size_t head_len, const void *tai
 			      size_t tail_len);
 
 /* Opens path read-only. format NULL probes by magic. Errors name the file
- * and the problem in err. */
+ * and the problem in err. For non-raw formats the qemu-nbd child is tied to
+ * the calling thread (PR_SET_PDEATHSIG): open from a thread that outlives
+ * the disk. */
 int disk_open(const char *path, const char *format, struct disk **ret, struct nc_err *err);
 
 /* [off, off+len) must lie within disk_size(): -EINVAL otherwise, -EIO when
