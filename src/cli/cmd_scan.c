@@ -328,6 +328,14 @@ int cmd_scan(int argc, char **argv)
 		code = r > 0 ? cli_finish_stdout(NC_EXIT_OK) : NC_EXIT_ERROR;
 		goto out;
 	}
+	n_images = (size_t)(argc - optind);
+	n_roots = strv_length(o.roots);
+	n = n_images + n_roots;
+	if (n == 0 && !o.list_rules && !o.list_checks) {
+		fputs("nitrocheck scan: no image given\nTry 'nitrocheck scan --help'.\n", stderr);
+		code = NC_EXIT_ERROR;
+		goto out;
+	}
 	if (load_rules(&o, &rs) < 0) {
 		code = NC_EXIT_ERROR;
 		goto out;
@@ -338,14 +346,6 @@ int cmd_scan(int argc, char **argv)
 		if (o.list_checks)
 			nc_check_foreach(print_check, NULL);
 		code = cli_finish_stdout(NC_EXIT_OK);
-		goto out;
-	}
-	n_images = (size_t)(argc - optind);
-	n_roots = strv_length(o.roots);
-	n = n_images + n_roots;
-	if (n == 0) {
-		fputs("nitrocheck scan: no image given\nTry 'nitrocheck scan --help'.\n", stderr);
-		code = NC_EXIT_ERROR;
 		goto out;
 	}
 	if (o.keep_snapshot && n > 1) {
