@@ -30,6 +30,16 @@ def main():
             head = f.read(0x30000)
         with open(path("truncated.qcow2"), "wb") as f:
             f.write(head[:0x20000])
+        # A qcow2 whose header and tables are intact but whose data clusters
+        # were cut off (an interrupted download).
+        with open(path("data.raw"), "wb") as f:
+            f.write(os.urandom(16 << 20))
+        subprocess.run(["qemu-img", "convert", "-q", "-O", "qcow2", path("data.raw"),
+                        path("data.qcow2")], check=True)
+        with open(path("data.qcow2"), "rb") as f:
+            data = f.read()
+        with open(path("cut.qcow2"), "wb") as f:
+            f.write(data[:len(data) // 2])
         with open(path("notqcow.img"), "wb") as f:
             f.write(b"QFI\xfb" + b"\0" * 100)
 
@@ -40,6 +50,7 @@ def main():
             ("random bytes", path("random.img"), "no partition table or filesystem"),
             ("too small", path("tiny.img"), "too small"),
             ("truncated qcow2", path("truncated.qcow2"), "truncated"),
+            ("qcow2 with its data cut off", path("cut.qcow2"), "truncated"),
             ("corrupt qcow2 header", path("notqcow.img"), "qcow2"),
         ]
         for what, target, needle in cases:
