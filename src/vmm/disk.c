@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <libnbd.h>
 #include <linux/fs.h>
 #include <pthread.h>
@@ -224,6 +225,118 @@ static void reap_child(pid_t pid, bool terminate)
 		kill(pid, SIGTERM);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+}
+
+/* Runs argv (argv[0] a full path) with stdout and stderr in a memfd;
+ * returns the exit status or -errno, *ret_out the output (NUL-terminated). */
+static int run_capture(char *const argv[], char **ret_out)
+{
+	_cleanup_close_ int outfd = memfd_create("nc-capture", MFD_CLOEXEC);
+	_cleanup_close_ int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *out;
+	int status;
+	pid_t pid;
+
+	if (outfd < 0 || nullfd < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (dup2(nullfd, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
+			_exit(127);
+		close_range(3, ~0u, 0);
+		execve(argv[0], argv, environ);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (fstat(outfd, &st) < 0 || st.st_size > (1 << 20))
+		return -EIO;
+	out = calloc(1, (size_t)st.st_size + 1);
+	if (!out)
+		return -ENOMEM;
+	if (st.st_size > 0 && pread(outfd, out, (size_t)st.st_size, 0) != st.st_size) {
+		free(out);
+		return -EIO;
+	}
+	*ret_out = out;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* An image may name other host files: a backing file, a qcow2 external
+ * data file, vmdk extents. The guest would read them, and a hostile image
+ * could name any file we can read (or a URL). Refuse such images: the
+ * input is one file. qemu-img info reads the headers without opening what
+ * they name. */
+static int check_references(struct disk *d, struct nc_err *err)
+{
+	_cleanup_free_ char *qemu_img = find_in_path("qemu-img");
+	_cleanup_free_ char *format_arg = NULL, *out = NULL;
+	json_t *info, *data, *extents, *v;
+	json_error_t jerr;
+	size_t i;
+	int r;
+
+	if (!qemu_img)
+		return nc_err_set(err, -ENOENT,
+				  "%s: %s image needs qemu-img (package qemu-utils), not found in PATH",
+				  d->path, d->format);
+	format_arg = strdup(d->format);
+	if (!format_arg)
+		return -ENOMEM;
+	char *argv[] = { qemu_img, "info", "--output=json", "-f", format_arg, "--", d->path, NULL };
+
+	r = run_capture(argv, &out);
+	if (r < 0)
+		return nc_err_set(err, r, "%s: cannot run qemu-img: %s", d->path, strerror(-r));
+	if (r != 0) {
+		char *nl;
+
+		while ((nl = strrchr(out, '\n')) && nl[1] == '\0')
+			*nl = '\0';
+		nl = strrchr(out, '\n');
+		return nc_err_set(err, -EIO, "%s: cannot read as %s: %s", d->path, d->format,
+				  nl ? nl + 1 : out);
+	}
+	info = json_loads(out, 0, &jerr);
+	if (!info)
+		return nc_err_set(err, -EIO, "%s: cannot parse qemu-img info: %s", d->path, jerr.text);
+	r = 0;
+	v = json_object_get(info, "backing-filename");
+	if (json_is_string(v)) {
+		r = nc_err_set(err, -EPERM,
+			       "%s: has a backing file (%s) the guest could read; boot a single-file "
+			       "image: qemu-img convert -O qcow2 %s FLAT.qcow2",
+			       d->path, json_string_value(v), d->path);
+		goto out;
+	}
+	data = json_object_get(json_object_get(info, "format-specific"), "data");
+	v = json_object_get(data, "data-file");
+	if (json_is_string(v)) {
+		r = nc_err_set(err, -EPERM,
+			       "%s: keeps its data in another file (%s); boot a single-file image: "
+			       "qemu-img convert -O qcow2 %s FLAT.qcow2",
+			       d->path, json_string_value(v), d->path);
+		goto out;
+	}
+	extents = json_object_get(data, "extents");
+	json_array_foreach(extents, i, v) {
+		const char *f = json_string_value(json_object_get(v, "filename"));
+
+		if (f && !streq(f, d->path)) {
+			r = nc_err_set(err, -EPERM,
+				       "%s: its data is in another file (%s); boot a single-file "
+				       "image: qemu-img convert -O vmdk %s FLAT.vmdk",
+				       d->path, f, d->path);
+			goto out;
+		}
+	}
+out:
+	json_decref(info);
+	return r;
 }
 
 static int nbd_backend_open(struct disk *d, struct nc_err *err)
@@ -480,6 +593,9 @@ int disk_open(const char *path, const char *format, struct disk **ret, struct nc
 		 * its to report, in its words. */
 		close(d->fd);
 		d->fd = -1;
+		r = check_references(d, err);
+		if (r < 0)
+			return r;
 		r = nbd_backend_open(d, err);
 		if (r < 0)
 			return r;

@@ -370,6 +370,38 @@ static void test_errors(void **state)
 	assert_open_fails(f->raw, "nosuchformat", -EIO, "nosuchformat");
 }
 
+/* Images that name other host files: the guest would read them. */
+static void test_references(void **state)
+{
+	struct fixture *f = *state;
+	char path[160], data[160], cwd[512];
+	struct disk *d = NULL;
+	struct nc_err err = { 0 };
+
+	snprintf(path, sizeof(path), "%s/backed.qcow2", f->dir);
+	run("qemu-img create -q -f qcow2 -b /etc/hostname -F raw '%s'", path);
+	assert_open_fails(path, NULL, -EPERM, "has a backing file (/etc/hostname)");
+
+	snprintf(path, sizeof(path), "%s/external.qcow2", f->dir);
+	snprintf(data, sizeof(data), "%s/external.data", f->dir);
+	run("qemu-img create -q -f qcow2 -o data_file='%s' '%s' 1M", data, path);
+	assert_open_fails(path, NULL, -EPERM, "keeps its data in another file");
+
+	snprintf(path, sizeof(path), "%s/flat.vmdk", f->dir);
+	run("qemu-img create -q -f vmdk -o subformat=monolithicFlat '%s' 1M", path);
+	assert_open_fails(path, NULL, -EPERM, "its data is in another file");
+
+	/* a one-file vmdk named by a relative path is fine */
+	snprintf(path, sizeof(path), "%s/mono.vmdk", f->dir);
+	run("qemu-img create -q -f vmdk '%s' 1M", path);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(f->dir), 0);
+	assert_int_equal(disk_open("mono.vmdk", NULL, &d, &err), 0);
+	assert_int_equal(disk_size(d), 1 << 20);
+	disk_close(d);
+	assert_int_equal(chdir(cwd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_vpc_fixed),
 		cmocka_unit_test(test_forced_raw),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_references),
 	};
 
 	return cmocka_run_group_tests_name("disk", tests, setup, teardown);
