@@ -53,7 +53,7 @@ vmm_once() {
 	{ "$NITROCHECK" boot --kernel "$KERNEL" --initrd "$initrd" --cpus 2 --memory 512M \
 		--timeout 300 --format json --console 2>&1 >"$out" | time_to_init "$t0"; }
 	python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["memory"]; print(m["vmm_overhead_kib"], m["vmm_anon_overhead_kib"])' \
-		"$out" >"$WORK/overhead.$$" 2>/dev/null || true
+		"$out" >"$TMPW/overhead" 2>/dev/null || true
 	rm -f "$out"
 }
 
@@ -65,16 +65,17 @@ qemu_once() {
 		tr -d '\r' | time_to_init "$t0"
 }
 
-mkdir -p "$WORK" 2>/dev/null || WORK=$(mktemp -d)
+# Scratch space for results: the lab's host root is read-only, /tmp is not.
+TMPW=$(mktemp -d)
+trap 'rm -rf "$TMPW"' EXIT
 vmm_times=() qemu_times=() overheads=() anons=()
 for i in $(seq "$RUNS"); do
 	v=$(vmm_once)
-	read -r o a <"$WORK/overhead.$$" || { o=nan a=nan; }
+	read -r o a <"$TMPW/overhead" || { o=nan a=nan; }
 	q=$(qemu_once)
 	echo "run $i: nitrocheck VMM ${v}s, QEMU q35 ${q}s, VMM RSS overhead ${o} KiB (${a} KiB anonymous)" >&2
 	vmm_times+=("$v") qemu_times+=("$q") overheads+=("$o") anons+=("$a")
 done
-rm -f "$WORK/overhead.$$"
 
 median() {
 	printf '%s\n' "$@" | grep -v nan | sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "nan"}'

@@ -63,6 +63,7 @@ struct vmm {
 	uint64_t ram_size, low_ram, high_ram;
 	struct guest_mem mem;
 	struct kvm_cpuid2 *cpuid;
+	bool tsc_deadline;
 
 	struct vcpu vcpus[VMM_MAX_CPUS];
 	unsigned int n_vcpus;
@@ -438,6 +439,10 @@ static int vcpu_set_cpuid(struct vmm *vm, struct vcpu *c)
 			e.ebx = (e.ebx & 0x0000ffff) | (c->id << 24) |
 				(uint32_t)(vm->n_vcpus > 255 ? 255 : vm->n_vcpus) << 16;
 			e.ecx |= 1u << 31;      /* running under a hypervisor */
+			/* KVM emulates the TSC-deadline LAPIC timer but leaves
+			 * announcing it to us; Nitro CPUs have it. */
+			if (vm->tsc_deadline)
+				e.ecx |= 1u << 24;
 			break;
 		case 0xb:
 		case 0x1f:
@@ -569,15 +574,27 @@ static int vmm_setup_memory(struct vmm *vm, struct nc_err *err)
 	vm->ram_size = vm->cfg.mem_bytes;
 	vm->low_ram = vm->ram_size < VMM_LOW_RAM_MAX ? vm->ram_size : VMM_LOW_RAM_MAX;
 	vm->high_ram = vm->ram_size - vm->low_ram;
-	/* Untouched pages cost nothing: RSS grows with what the guest uses. */
-	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->ram == MAP_FAILED) {
-		vm->ram = NULL;
-		return nc_err_set(err, -errno, "cannot map %llu bytes of guest memory",
-				  (unsigned long long)vm->ram_size);
+	/* Untouched pages cost nothing: RSS grows with what the guest uses.
+	 * 2 MiB aligned, so that guest pages can be host huge pages. */
+	{
+		const size_t align = 2u << 20;
+		uint8_t *p = mmap(NULL, vm->ram_size + align, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		size_t head;
+
+		if (p == MAP_FAILED)
+			return nc_err_set(err, -errno, "cannot map %llu bytes of guest memory",
+					  (unsigned long long)vm->ram_size);
+		head = (align - ((uintptr_t)p & (align - 1))) & (align - 1);
+		if (head)
+			munmap(p, head);
+		if (align - head)
+			munmap(p + head + vm->ram_size, align - head);
+		vm->ram = p + head;
 	}
-	madvise(vm->ram, vm->ram_size, MADV_MERGEABLE);
+	/* Huge pages where the host allows them (Debian: "madvise"): fewer
+	 * nested page walks, as QEMU asks for its RAM too. */
+	madvise(vm->ram, vm->ram_size, MADV_HUGEPAGE);
 
 	r.slot = 0;
 	r.guest_phys_addr = 0;
@@ -704,6 +721,7 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **ret_vm, struct nc_err 
 	rc = vmm_setup_memory(vm, err);
 	if (rc < 0)
 		goto fail;
+	vm->tsc_deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	rc = kvm_get_cpuid(vm);
 	if (rc < 0) {
 		nc_err_set(err, rc, "KVM_GET_SUPPORTED_CPUID: %s", strerror(-rc));
