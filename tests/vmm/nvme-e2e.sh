@@ -7,8 +7,9 @@
 # module in a busybox initramfs, tests/vmm/nvme-guest-init) against the
 # EBS-style NVMe model, once over a raw image and once over a qcow2 made
 # from it. The images sit on a writable share (KVMLAB_SHARE) and the guest
-# writes 1 MiB to the disk: the files must not change. Asserts what the
-# guest saw (model, serial, PCI address, size, the bytes it read, its own
+# writes to the disk: the files must not change. Asserts what the guest saw
+# (model, serial, PCI address, size, the bytes it read, a file on the ext4
+# filesystem the disk holds, a file it wrote there after a remount, a raw
 # write read back) and the device events. Runs inside the KVM lab when this
 # machine has no /dev/kvm.
 set -euo pipefail
@@ -28,19 +29,24 @@ fail() {
 
 [ -r "$KERNEL" ] || { echo "SKIP: $KERNEL not installed"; exit 77; }
 command -v qemu-img >/dev/null || { echo "SKIP: qemu-img not installed"; exit 77; }
+command -v mkfs.ext4 >/dev/null || { echo "SKIP: mkfs.ext4 not installed"; exit 77; }
 
 initrd=$WORK/initramfs-$(sha256sum "$SRC/tests/vmm/nvme-guest-init" | cut -c1-12).gz
 if [ ! -s "$initrd" ]; then
 	"$SRC/fixtures/initramfs-busybox" "$KVER" "$initrd.tmp.gz" \
-		"$SRC/tests/vmm/nvme-guest-init" nvme >/dev/null
+		"$SRC/tests/vmm/nvme-guest-init" nvme ext4 >/dev/null
 	mv "$initrd.tmp.gz" "$initrd"
 fi
 
-# 32 MiB: a marker in sector 0, random bytes after it.
+# 32 MiB of ext4 holding an 8 MiB random file, a marker in sector 0 (ext4
+# leaves the first 1024 bytes alone).
 share=$WORK/share
-rm -rf "$share"
-mkdir -p "$share"
-{ printf 'NITROCHECK-NVME-E2E-DISK'; head -c $((32 * 1024 * 1024 - 24)) /dev/urandom; } >"$share/disk.raw"
+rm -rf "$share" "$WORK/payload"
+mkdir -p "$share" "$WORK/payload"
+head -c $((8 * 1024 * 1024)) /dev/urandom >"$WORK/payload/payload"
+md5_payload=$(md5sum <"$WORK/payload/payload" | cut -d' ' -f1)
+mkfs.ext4 -q -F -b 4096 -d "$WORK/payload" "$share/disk.raw" 32M
+printf 'NITROCHECK-NVME-E2E-DISK' | dd of="$share/disk.raw" conv=notrunc status=none
 qemu-img convert -q -f raw -O qcow2 "$share/disk.raw" "$share/disk.qcow2"
 md5_raw=$(md5sum <"$share/disk.raw" | cut -d' ' -f1)
 sums_before=$(cd "$share" && md5sum disk.raw disk.qcow2)
@@ -86,6 +92,8 @@ check_section() {
 	expect NC-NVME-SECTORS 65536
 	expect NC-NVME-HEAD NITROCHECK-NVME-E2E-DISK
 	expect NC-NVME-MD5 "$md5_raw"
+	expect NC-NVME-FS-FILE "$md5_payload"
+	expect NC-NVME-FS-WRITE ok
 	expect NC-NVME-READBACK 0/1050112
 	expect NC-NVME-DMESG 0
 	for ev in nvme-enabled nvme-identified nvme-io-queues nvme-first-read; do
