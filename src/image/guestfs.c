@@ -20,22 +20,8 @@ struct appliance {
 	struct nc_err *err;
 	const char *disk;     /* this image's appliance device: /dev/sdX */
 	char **members;       /* its partitions and logical volumes */
+	char **toplinks;      /* "lib", "usr/lib", ...: the guest's top-level links */
 };
-
-/* Does an appliance device belong to the image being read? */
-static bool appliance_owns(const struct appliance *a, const char *dev)
-{
-	const char *sub = startswith(dev, "btrfsvol:");
-
-	if (sub) {
-		for (size_t i = 0; a->members && a->members[i]; i++)
-			if (startswith(sub, a->members[i]) &&
-			    sub[strlen(a->members[i])] == '/')
-				return true;
-		return false;
-	}
-	return streq(dev, a->disk) || strv_contains(a->members, dev);
-}
 
 static int gfs_fail(struct appliance *a, const char *what)
 {
@@ -65,75 +51,105 @@ static bool fs_is_linux_root_candidate(const char *type)
 	return false;
 }
 
-/* "btrfsvol:/dev/sda2/@root" → mount with subvol=. */
-static int mount_ro_any(guestfs_h *g, const char *dev, const char *mp)
+/* Mount read-only; a btrfs subvolume (subvol= in fstab) with its option. */
+static int mount_ro_subvol(guestfs_h *g, const char *dev, const char *subvol, const char *mp)
 {
-	const char *sub = startswith(dev, "btrfsvol:");
+	_cleanup_free_ char *opts = NULL;
 
-	if (sub) {
-		_cleanup_free_ char *d = strdup(sub);
-		_cleanup_free_ char *opts = NULL;
-		char *vol;
-
-		if (!d)
-			return -1;
-		/* the device is /dev/X or /dev/X/Y (LVM); the subvolume follows */
-		vol = strchr(d + 5, '/');
-		if (vol && startswith(d, "/dev/mapper/") == NULL && strchr(vol + 1, '/') &&
-		    !guestfs_is_blockdev(g, d))
-			vol = strchr(vol + 1, '/');
-		if (!vol)
-			return -1;
-		*vol++ = '\0';
-		opts = strdup_printf("ro,subvol=%s", vol);
-		return opts ? guestfs_mount_options(g, opts, d, mp) : -1;
-	}
-	return guestfs_mount_ro(g, dev, mp);
+	if (!subvol)
+		return guestfs_mount_ro(g, dev, mp);
+	opts = strdup_printf("ro,subvol=%s", subvol);
+	return opts ? guestfs_mount_options(g, opts, dev, mp) : -1;
 }
 
-/* Find the root: the first Linux filesystem holding /etc/fstab or
- * /etc/os-release. Windows and LUKS get their own clear errors. */
+/* Is the filesystem mounted at / a Linux root? */
+static bool mounted_is_root(struct appliance *a)
+{
+	return guestfs_is_file_opts(a->g, "/etc/fstab", GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1,
+				    -1) > 0 ||
+	       guestfs_exists(a->g, "/etc/os-release") > 0;
+}
+
+/* A btrfs root usually lives in a subvolume ("@", "root"): mount the top
+ * level, list its subvolumes, try each. */
+static int try_btrfs_root(struct appliance *a, const char *dev)
+{
+	struct guestfs_btrfssubvolume_list *subs;
+	int found = 0;
+
+	if (guestfs_mount_ro(a->g, dev, "/") < 0)
+		return 0;
+	if (mounted_is_root(a))
+		return 1;
+	subs = guestfs_btrfs_subvolume_list(a->g, "/");
+	guestfs_umount_all(a->g);
+	for (size_t i = 0; subs && i < subs->len && !found; i++) {
+		_cleanup_free_ char *opts = strdup_printf("ro,subvol=%s",
+							  subs->val[i].btrfssubvolume_path);
+
+		if (!opts || guestfs_mount_options(a->g, opts, dev, "/") < 0)
+			continue;
+		if (mounted_is_root(a))
+			found = 1;
+		else
+			guestfs_umount_all(a->g);
+	}
+	if (subs)
+		guestfs_free_btrfssubvolume_list(subs);
+	return found;
+}
+
+/*
+ * Find the root: the first Linux filesystem holding /etc/fstab or
+ * /etc/os-release. The candidates come from the block layout we already
+ * have (guestfs_list_filesystems would probe every device again: ~10 s
+ * under TCG). Windows and LUKS get their own clear errors.
+ */
 static int find_root(struct appliance *a, struct nc_facts *facts, char **ret_root)
 {
-	_cleanup_gstrv_ char **fss = guestfs_list_filesystems(a->g);
 	_cleanup_free_ char *seen = NULL;
 	size_t seen_len = 0;
 	FILE *seenf;
 	bool luks = false, windows = false;
 
-	if (!fss)
-		return gfs_fail(a, "listing filesystems");
 	seenf = open_memstream(&seen, &seen_len);
 	if (!seenf)
 		return -ENOMEM;
-	for (size_t i = 0; fss[i] && fss[i + 1]; i += 2) {
-		const char *dev = fss[i], *type = fss[i + 1];
+	for (int pass = 0; pass < 2; pass++) {
+		/* logical volumes first: a root on LVM beats a /boot partition */
+		const struct nc_partition *arr = pass ? facts->layout.parts : facts->layout.volumes;
+		size_t n = pass ? facts->layout.n_parts : facts->layout.n_volumes;
 
-		if (!appliance_owns(a, dev))
-			continue;   /* another image of the batch */
-		fprintf(seenf, "%s%s %s", ftell(seenf) ? ", " : "", dev, type);
-		if (streq(type, "crypto_LUKS"))
-			luks = true;
-		if (streq(type, "ntfs")) {
-			if (guestfs_mount_ro(a->g, dev, "/") == 0) {
-				if (guestfs_is_dir(a->g, "/Windows/System32") > 0)
-					windows = true;
-				guestfs_umount_all(a->g);
+		for (size_t i = 0; i < n; i++) {
+			const char *dev = arr[i].device, *type = arr[i].fstype;
+			int ok;
+
+			if (!type)
+				continue;
+			fprintf(seenf, "%s%s %s", ftell(seenf) ? ", " : "", dev, type);
+			if (streq(type, "crypto_LUKS"))
+				luks = true;
+			if (streq(type, "ntfs")) {
+				if (guestfs_mount_ro(a->g, dev, "/") == 0) {
+					if (guestfs_is_dir(a->g, "/Windows/System32") > 0)
+						windows = true;
+					guestfs_umount_all(a->g);
+				}
+				continue;
 			}
-			continue;
+			if (!fs_is_linux_root_candidate(type))
+				continue;
+			if (streq(type, "btrfs"))
+				ok = try_btrfs_root(a, dev);
+			else
+				ok = guestfs_mount_ro(a->g, dev, "/") == 0 && mounted_is_root(a);
+			if (ok) {
+				fclose(seenf);
+				*ret_root = strdup(dev);
+				return *ret_root ? 0 : -ENOMEM;
+			}
+			guestfs_umount_all(a->g);
 		}
-		if (!fs_is_linux_root_candidate(type))
-			continue;
-		if (mount_ro_any(a->g, dev, "/") < 0)
-			continue;
-		if (guestfs_is_file_opts(a->g, "/etc/fstab", GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1,
-					 -1) > 0 ||
-		    guestfs_exists(a->g, "/etc/os-release") > 0) {
-			fclose(seenf);
-			*ret_root = strdup(dev);
-			return *ret_root ? 0 : -ENOMEM;
-		}
-		guestfs_umount_all(a->g);
 	}
 	fclose(seenf);
 	if (windows) {
@@ -191,6 +207,7 @@ static const char *resolve_spec(const struct nc_block_layout *l, const char *spe
 struct mount_req {
 	char *mp;
 	const char *dev;
+	const char *subvol;
 };
 
 static int cmp_mount_req(const void *a, const void *b)
@@ -227,6 +244,8 @@ static int mount_fstab(struct appliance *a, struct nc_facts *facts)
 			continue;   /* the boot checks report unresolvable specs */
 		reqs[n].mp = strdup(e->file);
 		reqs[n].dev = dev;
+		reqs[n].subvol = NULL;
+		fstab_has_opt(e->opts, "subvol", &reqs[n].subvol);
 		if (!reqs[n].mp) {
 			r = -ENOMEM;
 			goto out;
@@ -238,7 +257,7 @@ static int mount_fstab(struct appliance *a, struct nc_facts *facts)
 		char *note;
 
 		if (guestfs_is_dir(a->g, reqs[i].mp) > 0 &&
-		    mount_ro_any(a->g, reqs[i].dev, reqs[i].mp) == 0)
+		    mount_ro_subvol(a->g, reqs[i].dev, reqs[i].subvol, reqs[i].mp) == 0)
 			continue;
 		note = strdup_printf("%s: could not mount %s on %s read-only; its files were "
 				     "not checked", a->image, reqs[i].dev, reqs[i].mp);
@@ -366,6 +385,8 @@ static int mirror_toplevel_links(struct appliance *a, const struct nc_snapshot *
 			t++;
 		if (strstr(t, ".."))
 			continue;
+		if (strv_extend(&a->toplinks, names[i]) < 0 || strv_extend(&a->toplinks, t) < 0)
+			return -ENOMEM;
 		if (symlinkat(t, snap->rootfd, names[i]) < 0 && errno != EEXIST) {
 			_cleanup_free_ char *full = path_join(snap->root, names[i]);
 
@@ -379,16 +400,27 @@ static int mirror_toplevel_links(struct appliance *a, const struct nc_snapshot *
 /* tar-out one directory (one round trip whatever its size), at most once
  * per real path: /lib and /usr/lib are the same on merged-/usr guests. */
 static int copy_tree(struct appliance *a, const struct nc_snapshot *snap, const char *tree,
-		     char *const *excludes, char ***done)
+		     char *const *spec_excludes, char ***done)
 {
 	_cleanup_free_ char *real = guestfs_realpath(a->g, tree);
 	_cleanup_free_ char *tarfile = path_join(snap->root, ".nitrocheck-copy.tar");
+	_cleanup_strv_free_ char **excludes = NULL;
 	int r;
 
 	if (!real || guestfs_is_dir(a->g, real) <= 0 || strv_contains(*done, real))
 		return 0;   /* absent in this guest, or copied already */
 	if (!tarfile || strv_extend(done, real) < 0)
 		return -ENOMEM;
+	/* "/boot/vmlinuz-*" under tree "/boot" is tar's "./vmlinuz-*" */
+	for (size_t i = 0; spec_excludes && spec_excludes[i]; i++) {
+		const char *rest = startswith(spec_excludes[i], tree);
+
+		if (rest && *rest == '/' && strv_push(&excludes, strdup_printf(".%s", rest)) < 0)
+			return -ENOMEM;
+		if (!rest && spec_excludes[i][0] == '.' &&
+		    strv_extend(&excludes, spec_excludes[i]) < 0)
+			return -ENOMEM;
+	}
 	r = excludes ? guestfs_tar_out_opts(a->g, real, tarfile, GUESTFS_TAR_OUT_OPTS_EXCLUDES,
 					    excludes, -1)
 		     : guestfs_tar_out_opts(a->g, real, tarfile, -1);
@@ -409,6 +441,7 @@ static int copy_module_indexes(struct appliance *a, const struct nc_snapshot *sn
 	static const char *const bases[] = { "/lib/modules", "/usr/lib/modules" };
 	char *excludes[] = { "./kernel", "./updates", "./extra", "./vdso", "./build",
 			     "./source", "./misc", "./weak-updates", "./dkms", NULL };
+	/* (relative patterns pass through copy_tree unchanged) */
 
 	for (size_t b = 0; b < ARRAY_SIZE(bases); b++) {
 		_cleanup_gstrv_ char **vers = NULL;
@@ -482,15 +515,109 @@ int appliance_copy_file(void *appliance, const struct nc_snapshot *snap, const c
 	return 0;
 }
 
+/* Guest path with its top-level link resolved ("/lib/x" → "/usr/lib/x"), so
+ * that paths are real both in the appliance and in the snapshot. */
+static char *resolve_toplink(const struct appliance *a, const char *path)
+{
+	for (size_t i = 0; a->toplinks && a->toplinks[i] && a->toplinks[i + 1]; i += 2) {
+		const char *rest = startswith(path + 1, a->toplinks[i]);
+
+		if (path[0] == '/' && rest && (*rest == '/' || *rest == '\0'))
+			return strdup_printf("/%s%s", a->toplinks[i + 1], rest);
+	}
+	return strdup(path);
+}
+
+static bool shell_safe(const char *s)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "0123456789/._-+*?@,:=";
+
+	return *s == '/' && strspn(s, ok) == strlen(s);
+}
+
+/*
+ * Many small files in one round trip: the appliance lists them with shell
+ * builtins, stages only the heads (first head_size bytes) in its own /tmp,
+ * and one tar | gzip | base64 sends everything on stdout, which libarchive
+ * reads back (uu + gzip + tar). Processes are what cost in a TCG appliance
+ * (~0.1 s per fork/exec), round trips ~0.2 s each: this costs one round
+ * trip and a process per head. -E2BIG when a path cannot be passed to the
+ * shell; the caller then copies one by one, as it does when the answer
+ * exceeds the protocol's message size.
+ */
+static int copy_batched(struct appliance *a, const struct nc_snapshot *snap, char *const *full,
+			char *const *heads, uint64_t head_size)
+{
+	_cleanup_free_ char *cmd = NULL, *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&cmd, &len);
+	char *args[2] = { NULL, NULL };
+
+	if (!f)
+		return -ENOMEM;
+	fputs("rm -rf /tmp/nc /tmp/nc.list; mkdir -p /tmp/nc && cd /sysroot || exit 1; "
+	      ": > /tmp/nc.list; ", f);
+	for (int pass = 0; pass < 2; pass++) {
+		char *const *list = pass ? heads : full;
+
+		for (size_t i = 0; list && list[i]; i++) {
+			_cleanup_free_ char *p = resolve_toplink(a, list[i]);
+
+			if (!p) {
+				fclose(f);
+				return -ENOMEM;
+			}
+			if (!shell_safe(p)) {
+				fclose(f);
+				return -E2BIG;
+			}
+			/* globs expand relative to /sysroot: no leading slash */
+			if (!pass)
+				fprintf(f, "for x in %s; do if [ -e \"$x\" ] || [ -L \"$x\" ]; then "
+					   "printf '%%s\\n' \"$x\" >> /tmp/nc.list; fi; done; ", p + 1);
+			else
+				fprintf(f, "for x in %s; do if [ -L \"$x\" ]; then "
+					   "printf '%%s\\n' \"$x\" >> /tmp/nc.list; "
+					   "elif [ -f \"$x\" ]; then mkdir -p \"/tmp/nc/${x%%/*}\" && "
+					   "head -c %llu \"$x\" > \"/tmp/nc/$x\"; fi; done; ",
+					p + 1, (unsigned long long)head_size);
+		}
+	}
+	fputs("{ echo 'begin-base64 644 nc'; "
+	      "tar -czf - --no-recursion -T /tmp/nc.list --recursion -C /tmp/nc . | base64; echo '===='; }; "
+	      "rm -rf /tmp/nc /tmp/nc.list", f);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	args[0] = cmd;
+	out = guestfs_debug(a->g, "sh", args);
+	if (!out)
+		return -EIO;   /* e.g. over the protocol's message size: one by one */
+	return snapshot_extract_mem(snap, out, strlen(out), "/", a->err);
+}
+
 static int copy_globs(struct appliance *a, const struct nc_snapshot *snap,
 		      const struct nc_snapshot_spec *spec)
 {
+	int r = copy_batched(a, snap, spec->files, spec->heads,
+			     spec->head_size ? spec->head_size : 65536);
+
+	if (r == 0 || r == -ENOMEM)
+		return r;
+	for (size_t i = 0; spec->heads && spec->heads[i]; i++) {
+		_cleanup_gstrv_ char **paths = guestfs_glob_expand(a->g, spec->heads[i]);
+
+		for (size_t j = 0; paths && paths[j]; j++) {
+			r = appliance_copy_file(a, snap, paths[j], spec->max_file_size);
+			if (r < 0)
+				return r;
+		}
+	}
 	for (size_t i = 0; spec->files && spec->files[i]; i++) {
 		_cleanup_gstrv_ char **paths = guestfs_glob_expand(a->g, spec->files[i]);
 
 		for (size_t j = 0; paths && paths[j]; j++) {
-			int r = appliance_copy_file(a, snap, paths[j], spec->max_file_size);
-
+			r = appliance_copy_file(a, snap, paths[j], spec->max_file_size);
 			if (r < 0)
 				return r;
 		}
@@ -637,12 +764,22 @@ static int assign_members(guestfs_h *g, char *const *disks, size_t n, char ***me
 	return 0;
 }
 
+static int collect_path(void *ctx, const struct nc_snapshot *snap, const char *path,
+			uint64_t max_size)
+{
+	char ***paths = ctx;
+
+	(void)snap;
+	(void)max_size;
+	return strv_contains(*paths, path) ? 0 : strv_extend(paths, path);
+}
+
 /* Everything for one image of a launched appliance. */
 static int snapshot_one(struct appliance *a, const struct nc_image_opts *o, bool host_parts,
 			struct nc_facts *facts)
 {
 	_cleanup_free_ char *root = NULL;
-	_cleanup_strv_free_ char **done = NULL;
+	_cleanup_strv_free_ char **done = NULL, **kos = NULL;
 	int r;
 
 	r = appliance_layout(a, facts, host_parts);
@@ -661,7 +798,7 @@ static int snapshot_one(struct appliance *a, const struct nc_image_opts *o, bool
 	if (r < 0)
 		return nc_err_set(a->err, r, "%s: %s", facts->snap.root, strerror(-r));
 	for (size_t i = 0; o->spec->trees && o->spec->trees[i]; i++) {
-		r = copy_tree(a, &facts->snap, o->spec->trees[i], NULL, &done);
+		r = copy_tree(a, &facts->snap, o->spec->trees[i], o->spec->excludes, &done);
 		if (r < 0)
 			return r;
 	}
@@ -671,8 +808,13 @@ static int snapshot_one(struct appliance *a, const struct nc_image_opts *o, bool
 	r = copy_globs(a, &facts->snap, o->spec);
 	if (r < 0)
 		return r;
-	r = modules_copy_wanted(a, appliance_copy_file, &facts->snap, o->drivers, o->n_drivers,
+	r = modules_copy_wanted(&kos, collect_path, &facts->snap, o->drivers, o->n_drivers,
 				o->spec->max_file_size);
+	if (r >= 0 && kos) {
+		r = copy_batched(a, &facts->snap, kos, NULL, 0);
+		for (size_t i = 0; r < 0 && r != -ENOMEM && kos[i]; i++)
+			r = appliance_copy_file(a, &facts->snap, kos[i], o->spec->max_file_size);
+	}
 	if (r < 0)
 		return nc_err_set(a->err, r, "%s: copying kernel modules: %s", a->image,
 				  strerror(-r));
@@ -776,6 +918,7 @@ int image_snapshot_batch(char *const *paths, size_t n, const struct nc_image_opt
 		if (rets[i] < 0 || ambiguous[i])
 			continue;
 		rets[i] = snapshot_one(&a, o, streq(formats[i], "raw"), &facts[i]);
+		strv_free(a.toplinks);
 		guestfs_umount_all(g);
 	}
 	/* Images whose LVM clashed with another's: one appliance each. */

@@ -42,6 +42,9 @@ void snapshot_destroy(struct nc_snapshot *snap);
  * absolute paths, ".." and writes through symlinks. */
 int snapshot_extract_tar(const struct nc_snapshot *snap, const char *tarfile, const char *at,
 			 struct nc_err *err);
+/* The same from memory: tar, optionally gzip'd, optionally base64 (uu). */
+int snapshot_extract_mem(const struct nc_snapshot *snap, const void *buf, size_t len,
+			 const char *at, struct nc_err *err);
 /* Make the parent directories of a guest path inside the snapshot. */
 int snapshot_mkdirs(const struct nc_snapshot *snap, const char *guest_path);
 

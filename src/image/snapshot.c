@@ -111,8 +111,9 @@ int snapshot_mkdirs(const struct nc_snapshot *snap, const char *guest_path)
 	return 0;
 }
 
-int snapshot_extract_tar(const struct nc_snapshot *snap, const char *tarfile, const char *at,
-			 struct nc_err *err)
+/* Extract from a file (tarfile) or, with tarfile NULL, from memory. */
+static int extract_archive(const struct nc_snapshot *snap, const char *tarfile,
+			   const void *mem, size_t mem_len, const char *at, struct nc_err *err)
 {
 	/* Names are rebased under dest (absolute), so absolute names in the
 	 * archive itself are refused by hand below. */
@@ -136,9 +137,14 @@ int snapshot_extract_tar(const struct nc_snapshot *snap, const char *tarfile, co
 		goto out;
 	}
 	archive_read_support_format_tar(a);
+	/* the appliance's batched copies come as gzip'd tar in base64 (uu) */
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_uu(a);
 	archive_write_disk_set_options(ext, flags);
-	if (archive_read_open_filename(a, tarfile, 1 << 16) != ARCHIVE_OK) {
-		r = nc_err_set(err, -EIO, "%s: %s", tarfile, archive_error_string(a));
+	if ((tarfile ? archive_read_open_filename(a, tarfile, 1 << 16)
+		     : archive_read_open_memory(a, mem, mem_len)) != ARCHIVE_OK) {
+		r = nc_err_set(err, -EIO, "%s: %s", tarfile ? tarfile : "appliance archive",
+			       archive_error_string(a));
 		goto out;
 	}
 	while ((ar = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
@@ -190,18 +196,32 @@ int snapshot_extract_tar(const struct nc_snapshot *snap, const char *tarfile, co
 				if (archive_write_data_block(ext, buf, size, off) != ARCHIVE_OK)
 					break;
 			if (ar != ARCHIVE_OK && ar != ARCHIVE_EOF) {
-				r = nc_err_set(err, -EIO, "%s: %s", tarfile, archive_error_string(a));
+				r = nc_err_set(err, -EIO, "%s: %s", tarfile ? tarfile : "appliance archive",
+					       archive_error_string(a));
 				goto out;
 			}
 		}
 		archive_write_finish_entry(ext);
 	}
 	if (ar != ARCHIVE_EOF)
-		r = nc_err_set(err, -EIO, "%s: %s", tarfile, archive_error_string(a));
+		r = nc_err_set(err, -EIO, "%s: %s", tarfile ? tarfile : "appliance archive",
+			       archive_error_string(a));
 out:
 	if (a)
 		archive_read_free(a);
 	if (ext)
 		archive_write_free(ext);
 	return r;
+}
+
+int snapshot_extract_tar(const struct nc_snapshot *snap, const char *tarfile, const char *at,
+			 struct nc_err *err)
+{
+	return extract_archive(snap, tarfile, NULL, 0, at, err);
+}
+
+int snapshot_extract_mem(const struct nc_snapshot *snap, const void *buf, size_t len,
+			 const char *at, struct nc_err *err)
+{
+	return extract_archive(snap, NULL, buf, len, at, err);
 }
