@@ -156,8 +156,9 @@ struct nc_facts {
 
 	struct nc_kernel *kernels;   /* sorted: default first, then newest */
 	size_t n_kernels;
-	int default_kernel;          /* index, -1 when none could be resolved */
+	int default_kernel;          /* index, -1 when there is no kernel */
 	char *default_reason;        /* how the default was found, or why not */
+	bool default_unresolved;     /* the newest kernel was assumed */
 
 	struct nc_boot_facts boot;   /* bootloader, entries, fstab, crypttab, cmdline */
 	struct nc_net_facts net;     /* network config, NIC naming */
@@ -170,5 +171,7 @@ struct nc_facts {
 };
 
 void nc_facts_free(struct nc_facts *f);
+void nc_block_layout_free(struct nc_block_layout *l);
+void nc_partition_clear(struct nc_partition *p);
 
 #endif

@@ -49,6 +49,9 @@ struct nc_rule {
 struct nc_snapshot_spec {
 	char **trees;          /* whole directories: "/boot", "/etc" */
 	char **files;          /* glob patterns of single files */
+	char **heads;          /* glob patterns of files of which the start suffices */
+	char **excludes;       /* globs of files under trees not to copy */
+	uint64_t head_size;
 	char **search_dirs;    /* where to look for search_strings */
 	char **search_strings; /* fixed strings; files holding one are copied out */
 	uint64_t max_file_size;

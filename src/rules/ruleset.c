@@ -86,6 +86,8 @@ void nc_ruleset_free(struct nc_ruleset *rs)
 {
 	strv_free(rs->snapshot.trees);
 	strv_free(rs->snapshot.files);
+	strv_free(rs->snapshot.heads);
+	strv_free(rs->snapshot.excludes);
 	strv_free(rs->snapshot.search_dirs);
 	strv_free(rs->snapshot.search_strings);
 	for (size_t i = 0; i < rs->n_rules; i++)
@@ -223,6 +225,8 @@ static int parse_snapshot(json_t *o, const char *path, struct nc_snapshot_spec *
 		return nc_err_set(err, -EINVAL, "%s: \"snapshot\" must be an object", path);
 	if (strv_append_json(&s->trees, json_object_get(o, "trees")) < 0 ||
 	    strv_append_json(&s->files, json_object_get(o, "files")) < 0 ||
+	    strv_append_json(&s->heads, json_object_get(o, "heads")) < 0 ||
+	    strv_append_json(&s->excludes, json_object_get(o, "excludes")) < 0 ||
 	    strv_append_json(&s->search_dirs, json_object_get(o, "search_dirs")) < 0 ||
 	    strv_append_json(&s->search_strings, json_object_get(o, "search_strings")) < 0)
 		return nc_err_set(err, -EINVAL, "%s: snapshot lists must be arrays of strings",
@@ -233,6 +237,12 @@ static int parse_snapshot(json_t *o, const char *path, struct nc_snapshot_spec *
 				  "integer", path);
 	if (max)
 		s->max_file_size = (uint64_t)json_integer_value(max);
+	max = json_object_get(o, "head_size");
+	if (max && (!json_is_integer(max) || json_integer_value(max) <= 0))
+		return nc_err_set(err, -EINVAL, "%s: snapshot.head_size must be a positive "
+				  "integer", path);
+	if (max)
+		s->head_size = (uint64_t)json_integer_value(max);
 	return 0;
 }
 
