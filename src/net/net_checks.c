@@ -146,9 +146,18 @@ static int check_primary_dhcp(const struct nc_rule *rule, const struct nc_facts 
 			      first_other ? others : "");
 }
 
+/* systemd's own container and tunnel networks (/usr/lib/systemd/network/
+ * 80-container-ve.network, ...) carry static addresses for interfaces an
+ * instance never has: vendor files count only when they would configure
+ * the ENA NIC. The image's own files (/etc) always count. */
 static int check_static_address(const struct nc_rule *rule, const struct nc_facts *f,
 				struct nc_findings *out)
 {
+	_cleanup_free_ char *name = NULL, *why = NULL;
+	int pr = predicted_name(f, &name, &why);
+
+	if (pr < 0)
+		return pr;
 	for (size_t i = 0; i < f->net.n_configs; i++) {
 		const struct nc_net_config *c = &f->net.configs[i];
 		struct nc_where w = { .file = c->file, .line = c->static_line,
@@ -157,6 +166,9 @@ static int check_static_address(const struct nc_rule *rule, const struct nc_fact
 		int r;
 
 		if (!c->is_static || c->disabled || (c->match_name && streq(c->match_name, "lo")))
+			continue;
+		if ((startswith(c->file, "/usr/lib/") || startswith(c->file, "/lib/")) &&
+		    !net_config_applies(c, name))
 			continue;
 		r = nc_finding_add(out, rule, f, rule->severity, &w, vars,
 				   "%s configures a static address for %s; the VPC assigns the "
