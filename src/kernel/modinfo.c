@@ -238,6 +238,8 @@ static int modinfo_parse_elf(char *image, size_t len, struct nc_modinfo *mi)
 		data = elf_rawdata(scn, NULL);
 		if (!data || (!data->d_buf && data->d_size))
 			return -EINVAL;
+		if (data->d_size == 0)
+			return 0;
 		return modinfo_parse_section(data->d_buf, data->d_size, mi);
 	}
 	return -ENOEXEC;
