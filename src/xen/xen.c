@@ -98,14 +98,15 @@ static int collect_systemd_services(int rootfd, struct nc_xen_facts *x)
 	return r;
 }
 
-/* SysV: S<NN>name links in rc2..5 (Debian /etc/rcN.d, RHEL /etc/rc.d/rcN.d). */
+/* SysV: S<NN>name links in rcS and rc2..5 (Debian /etc/rcN.d, RHEL /etc/rc.d/rcN.d). */
 static int collect_sysv_services(int rootfd, struct nc_xen_facts *x)
 {
 	static const char *const bases[] = { "/etc", "/etc/rc.d", NULL };
 	int r = 0;
 
 	for (size_t b = 0; bases[b] && r >= 0; b++) {
-		for (char lvl = '2'; lvl <= '5' && r >= 0; lvl++) {
+		for (const char *lvls = "S2345", *lp = lvls; *lp && r >= 0; lp++) {
+			char lvl = *lp;
 			_cleanup_strv_free_ char **links = NULL;
 			_cleanup_free_ char *dir = strdup_printf("%s/rc%c.d", bases[b], lvl);
 
