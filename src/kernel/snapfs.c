@@ -4,129 +4,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/util.h"
 
-/* Symlinks followed per lookup, as the kernel's MAXSYMLINKS. */
-#define SNAP_MAX_SYMLINKS 40
-
-static bool same_inode(int a, int b)
-{
-	struct stat sa, sb;
-
-	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
-	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-static int replace_fd(int *fd, int nfd)
-{
-	if (nfd < 0)
-		return -errno;
-	close(*fd);
-	*fd = nfd;
-	return 0;
-}
-
-int snap_open_walk(int rootfd, const char *path, int flags)
-{
-	_cleanup_free_ char *todo = strdup(path);
-	_cleanup_close_ int cur = -1;
-	int links = 0, r;
-	char *rest;
-
-	if (!todo)
-		return -ENOMEM;
-	cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cur < 0)
-		return -errno;
-	rest = todo;
-	for (;;) {
-		char *name, target[4096];
-		struct stat st;
-		ssize_t n;
-		int fd;
-
-		while (*rest == '/')
-			rest++;
-		if (!*rest) {
-			/* The path named a directory (or the root itself). */
-			fd = openat(cur, ".", flags | O_CLOEXEC);
-			return fd < 0 ? -errno : fd;
-		}
-		name = rest;
-		rest += strcspn(rest, "/");
-		if (*rest)
-			*rest++ = '\0';
-		if (streq(name, "."))
-			continue;
-		if (streq(name, "..")) {
-			if (same_inode(cur, rootfd))
-				continue;
-			r = replace_fd(&cur, openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC));
-			if (r < 0)
-				return r;
-			continue;
-		}
-		if (fstatat(cur, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return -errno;
-		if (S_ISLNK(st.st_mode)) {
-			_cleanup_free_ char *next = NULL;
-
-			if (++links > SNAP_MAX_SYMLINKS)
-				return -ELOOP;
-			n = readlinkat(cur, name, target, sizeof(target) - 1);
-			if (n < 0)
-				return -errno;
-			target[n] = '\0';
-			if (target[0] == '/') {
-				r = replace_fd(&cur, openat(rootfd, ".",
-							    O_PATH | O_DIRECTORY | O_CLOEXEC));
-				if (r < 0)
-					return r;
-			}
-			next = strdup_printf("%s/%s", target, rest);
-			if (!next)
-				return -ENOMEM;
-			free(todo);
-			todo = TAKE_PTR(next);
-			rest = todo;
-			continue;
-		}
-		if (!*rest) {
-			fd = openat(cur, name, flags | O_NOFOLLOW | O_CLOEXEC);
-			return fd < 0 ? -errno : fd;
-		}
-		if (!S_ISDIR(st.st_mode))
-			return -ENOTDIR;
-		r = replace_fd(&cur, openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-		if (r < 0)
-			return r;
-	}
-}
-
 int snap_open(int rootfd, const char *path, int flags)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd;
-
 	while (*path == '/')
 		path++;
-	if (!*path)
-		path = ".";
-	fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	if (fd >= 0)
-		return (int)fd;
-	if (errno == ENOSYS || errno == EPERM)
-		/* No openat2 (before 5.6), or a seccomp filter refusing it. */
-		return snap_open_walk(rootfd, path, flags);
-	return -errno;
+	return openat_in_root(rootfd, *path ? path : ".", flags);
 }
 
 static int read_fd(int fd, size_t max, bool truncate, char **ret_buf, size_t *ret_size)

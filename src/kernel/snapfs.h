@@ -2,8 +2,8 @@
 /*
  * Reading guest files from a snapshot directory without ever leaving it:
  * absolute symlinks (/vmlinuz -> /boot/vmlinuz-...) resolve inside the
- * snapshot root and ".." stops at it, as in a chroot (openat2
- * RESOLVE_IN_ROOT, with a component walk for kernels before 5.6).
+ * snapshot root and ".." stops at it, as in a chroot (openat_in_root() of
+ * common/util: openat2 RESOLVE_IN_ROOT, or a walk before Linux 5.6).
  */
 #ifndef NC_KERNEL_SNAPFS_H
 #define NC_KERNEL_SNAPFS_H
@@ -13,8 +13,6 @@
 
 /* Open guest path inside rootfd with open(2) flags; fd or -errno. */
 int snap_open(int rootfd, const char *path, int flags);
-/* The same, always with the component walk (the fallback; tests use it). */
-int snap_open_walk(int rootfd, const char *path, int flags);
 
 /* Whole file, NUL-terminated, at most max bytes (-EFBIG beyond). */
 int snap_read_file(int rootfd, const char *path, size_t max, char **ret_buf, size_t *ret_size);

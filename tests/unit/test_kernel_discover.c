@@ -206,34 +206,6 @@ static void test_dotdot_stays_inside(void **state)
 	assert_int_equal(fd, -ENOENT);
 }
 
-/* The component walk (for kernels without openat2) agrees with openat2. */
-static void test_walk_fallback(void **state)
-{
-	static const char *const paths[] = {
-		"/boot/vmlinuz-" CLOUD, "boot/vmlinuz-7.0.2-dotdot", "/lib/modules/" GENERIC,
-		"/boot/vmlinuz-7.0.0-escape", "/boot/vmlinuz-7.0.1-absolute", "/..", "/",
-		"/boot/missing", "/boot/vmlinuz-" GENERIC "/x",
-	};
-	struct tree *t = *state;
-
-	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
-		int a = snap_open(t->snap.rootfd, paths[i], O_PATH);
-		int b = snap_open_walk(t->snap.rootfd, paths[i], O_PATH);
-		struct stat sa, sb;
-
-		if (a < 0) {
-			assert_int_equal(a, b);
-			continue;
-		}
-		assert_true(b >= 0);
-		assert_int_equal(fstat(a, &sa), 0);
-		assert_int_equal(fstat(b, &sb), 0);
-		assert_true(sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev);
-		close(a);
-		close(b);
-	}
-}
-
 static void test_no_boot(void **state)
 {
 	char dir[] = "/tmp/nc-discover-empty-XXXXXX";
@@ -256,7 +228,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_discover),
 		cmocka_unit_test(test_dotdot_stays_inside),
-		cmocka_unit_test(test_walk_fallback),
 		cmocka_unit_test(test_no_boot),
 	};
 
