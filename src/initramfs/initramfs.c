@@ -39,7 +39,8 @@ struct stream {
 	uint64_t delivered;     /* bytes handed to the current cpio reader */
 	uint64_t total;         /* decompressed bytes pulled from outer */
 	uint64_t limit;
-	int error;              /* why the stream failed: -EFBIG, -EIO */
+	int error;              /* why it failed: -EFBIG cap, -EIO decompressor,
+				 * -EBADMSG look-ahead */
 };
 
 static const char *archive_msg(struct archive *a)
@@ -81,6 +82,8 @@ static int stream_next_block(struct stream *s, const uint8_t **ret_buf, size_t *
 	return 1;
 }
 
+#define MAX_LOOKAHEAD (4u << 20)
+
 static la_ssize_t stream_read(struct archive *a, void *userdata, const void **ret_buf)
 {
 	struct stream *s = userdata;
@@ -88,6 +91,16 @@ static la_ssize_t stream_read(struct archive *a, void *userdata, const void **re
 	size_t len;
 	int r;
 
+	/* libarchive 3.6's cpio reader reads a name as long as the header
+	 * says (up to 4 GiB) in one look-ahead, buffering all we hand it. A
+	 * real archive needs a header, a name and a symlink target (1 MiB at
+	 * most): refuse to feed a look-ahead beyond that. */
+	if (s->delivered - (uint64_t)archive_filter_bytes(a, 0) > MAX_LOOKAHEAD) {
+		s->error = -EBADMSG;
+		archive_set_error(a, EINVAL, "a header asks for more than %u bytes at once",
+				  MAX_LOOKAHEAD);
+		return -1;
+	}
 	if (s->pending_len) {
 		buf = s->pending;
 		len = s->pending_len;
@@ -211,6 +224,10 @@ static int walk_error(struct reader *rd, struct archive *a, const struct stream 
 		return nc_err_set(rd->err, -EFBIG,
 				  "%s: unpacks to more than %llu bytes, refusing",
 				  rd->name, (unsigned long long)rd->max);
+	if (s && s->error == -EBADMSG)
+		return nc_err_set(rd->err, -EINVAL,
+				  "%s: corrupt %s archive at offset %llu (%s)",
+				  rd->name, desc, (unsigned long long)offset, archive_msg(a));
 	if (s && s->error)
 		return nc_err_set(rd->err, -EINVAL,
 				  "%s: truncated or corrupt %s archive at offset %llu (%s)",

@@ -711,6 +711,25 @@ static void test_bombs(void **state)
 	free(hdr.p);
 }
 
+/* A header naming a 2 GiB file name: libarchive would buffer all of it. */
+static void test_absurd_name_size(void **state)
+{
+	static const struct fentry one[] = {{F, "init", "x"}};
+	struct nc_initramfs ir = {0};
+	struct nc_err err;
+	struct buf cpio = {0}, b = {0};
+
+	write_cpio(&cpio, one, 1, NULL);
+	/* c_namesize: the 12th of the 8-digit fields after the magic. */
+	assert_memory_equal(cpio.p + 6 + 11 * 8, "00000005", 8);
+	memcpy(cpio.p + 6 + 11 * 8, "7FFFFFFF", 8);
+	write_raw(&b, cpio.p, 110, 64ULL << 20, &filters[0]);
+	assert_failed(parse(&b, BIG, &ir, &err), -EINVAL, &ir, &err,
+		      "a header asks for more than");
+	free(cpio.p);
+	free(b.p);
+}
+
 static void test_absurd_entry_count(void **state)
 {
 	size_t n = NC_INITRAMFS_MAX_ENTRIES + 1;
@@ -1477,6 +1496,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_truncated_uncompressed),
 		cmocka_unit_test(test_bombs),
+		cmocka_unit_test(test_absurd_name_size),
 		cmocka_unit_test(test_absurd_entry_count),
 		cmocka_unit_test(test_too_many_archives),
 		cmocka_unit_test(test_read_file_errors),
