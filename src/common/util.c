@@ -84,7 +84,10 @@ static int cmp_str(const void *a, const void *b)
 
 void strv_sort(char **v)
 {
-	qsort(v, strv_length(v), sizeof(char *), cmp_str);
+	size_t n = strv_length(v);
+
+	if (n > 1)
+		qsort(v, n, sizeof(char *), cmp_str);
 }
 
 char *strdup_printf(const char *fmt, ...)
