@@ -38,9 +38,11 @@ static void resolve_default(struct nc_facts *f)
 				if (f->default_kernel < 0 && bl->default_entry == (int)e) {
 					f->default_kernel = (int)k;
 					free(f->default_reason);
-					f->default_reason = strdup_printf(
-						"%s %s: %s", bl->kind, bl->config,
-						bl->default_how ? bl->default_how : "default entry");
+					f->default_reason =
+						bl->default_how
+							? strdup_printf("%s: %s", bl->kind, bl->default_how)
+							: strdup_printf("%s: default entry of %s", bl->kind,
+									bl->config);
 				}
 			}
 		}
