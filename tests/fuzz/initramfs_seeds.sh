@@ -22,6 +22,6 @@ mkdir -p "$out"
 cp main.cpio "$out/plain.cpio"
 for z in "gzip -9n:gzip" "xz -C crc32:xz" "xz --format=lzma:lzma" "zstd -q:zstd" \
 	 "lz4 -l -q:lz4-legacy" "bzip2:bzip2"; do
-	{ cat early.cpio; ${z%%:*} -c <main.cpio; } >"$out/early+${z##*:}.img"
+	{ cat early.cpio; ${z%%:*} -c <main.cpio; } >"$out/early+${z##*:}.initrd"
 done
-{ zstd -q -c <main.cpio; head -c 64 /dev/zero; } >"$out/zstd+padding.img"
+{ zstd -q -c <main.cpio; head -c 64 /dev/zero; } >"$out/zstd+padding.initrd"
