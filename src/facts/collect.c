@@ -82,17 +82,17 @@ static void order_kernels(struct nc_facts *f)
 static int read_initramfs(const struct nc_snapshot *snap, struct nc_kernel *k,
 			  struct nc_err *err)
 {
-	_cleanup_free_ char *host = NULL;
 	struct nc_err ierr = { 0 };
 	int r;
 
 	if (!k->initrd_path)
 		return 0;
 	k->initramfs.path = strdup(k->initrd_path);
-	host = path_join(snap->root, k->initrd_path);
-	if (!host || !k->initramfs.path)
+	if (!k->initramfs.path)
 		return -ENOMEM;
-	r = initramfs_read(host, NC_INITRAMFS_MAX_UNCOMPRESSED, &k->initramfs, &ierr);
+	/* inside the snapshot: /boot/initrd.img -> /boot/... must not reach the host */
+	r = initramfs_read_in_root(snap->rootfd, k->initrd_path, NC_INITRAMFS_MAX_UNCOMPRESSED,
+				   &k->initramfs, &ierr);
 	if (r == -ENOMEM)
 		return nc_err_set(err, r, "out of memory reading %s", k->initrd_path);
 	/* other failures are facts (initramfs-unreadable), not scan errors */
