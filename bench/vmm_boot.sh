@@ -14,7 +14,7 @@ set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 NITROCHECK=$(realpath "${1:-$SRC/build/nitrocheck}")
 RUNS=${2:-3}
-KVER=${NC_TEST_KVER:-6.1.0-56-amd64}
+KVER=${NC_TEST_KVER:-$("$SRC/tests/newest-kver")}
 KERNEL=/boot/vmlinuz-$KVER
 CMDLINE="console=ttyS0 panic=-1"
 WORK=${NC_BENCH_DIR:-$SRC/build/bench-vmm}

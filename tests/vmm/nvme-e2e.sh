@@ -16,7 +16,7 @@ set -euo pipefail
 
 NVME_E2E=$(realpath "$1")
 SRC=${NC_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-KVER=${NC_TEST_KVER:-6.1.0-56-amd64}
+KVER=${NC_TEST_KVER:-$("$SRC/tests/newest-kver")}
 KERNEL=/boot/vmlinuz-$KVER
 # Not under /tmp: the lab gives the command a fresh tmpfs there.
 WORK=${NC_BUILD_ROOT:-$SRC/build}/tests/nvme-e2e
