@@ -48,6 +48,9 @@ struct nc_bootloader {
 	size_t n_entries;
 	int default_entry;   /* index into entries, -1 unresolved */
 	char *default_how;   /* "grubenv saved_entry=...", "set default=\"0\"", ... */
+	/* The configured default names no entry and the loader falls back
+	 * (GRUB: to entry 0); default_entry is that fallback. */
+	bool default_fallback;
 };
 
 /* A KEY=value assignment of a shell-style file (/etc/default/grub). */

@@ -327,6 +327,7 @@ static int collect_grub_cfg(struct collector *c, const char *path)
 	struct nc_boot_entry *bls = NULL;
 	struct nc_grub_cfg g;
 	size_t envsize = 0, n_bls = 0;
+	bool fallback;
 	int r, idx;
 	char *how;
 
@@ -378,11 +379,14 @@ static int collect_grub_cfg(struct collector *c, const char *path)
 	idx = grub_default_resolve(g.entries, g.n_entries,
 				   g.default_value ? g.default_value : "0");
 	how = grub_how(&g, path, idx, envtext ? envpath : NULL);
-	if (idx < 0 && g.n_entries > 0)
+	fallback = idx < 0 && g.n_entries > 0;
+	if (fallback)
 		idx = 0;
 	r = add_loader(c, "grub2", path, TAKE_PTR(g.entries), g.n_entries, idx, how);
 	g.n_entries = 0;
 	grub_cfg_free(&g);
+	if (r >= 0)
+		c->out->loaders[c->out->n_loaders - 1].default_fallback = fallback;
 	return r;
 }
 
@@ -421,6 +425,7 @@ static int collect_sdboot(struct collector *c, const char *root)
 	_cleanup_free_ char *text = NULL;
 	struct nc_boot_entry *v = NULL;
 	const char *pattern = NULL;
+	bool fallback;
 	size_t n = 0;
 	int r, idx = -1;
 	char *how, *save = NULL;
@@ -454,9 +459,13 @@ static int collect_sdboot(struct collector *c, const char *root)
 				    "version order", conf, pattern);
 	else
 		how = strdup("no default in loader.conf: the first entry in version order");
+	fallback = idx < 0 && pattern;
 	if (idx < 0)
 		idx = 0;
-	return add_loader(c, "bls", dir, v, n, idx, how);
+	r = add_loader(c, "bls", dir, v, n, idx, how);
+	if (r >= 0)
+		c->out->loaders[c->out->n_loaders - 1].default_fallback = fallback;
+	return r;
 }
 
 /* ---- GRUB legacy ------------------------------------------------------------ */
@@ -467,6 +476,7 @@ static int collect_menulst(struct collector *c, const char *path)
 	struct nc_menulst m;
 	const char *raw;
 	char *how, *end;
+	bool fallback = false;
 	long idx = -1;
 	int r;
 
@@ -513,10 +523,13 @@ static int collect_menulst(struct collector *c, const char *path)
 		free(how);
 		how = h2;
 		idx = 0;
+		fallback = true;
 	}
 	r = add_loader(c, "grub-legacy", path, TAKE_PTR(m.entries), m.n_entries, (int)idx, how);
 	m.n_entries = 0;
 	menulst_free(&m);
+	if (r >= 0)
+		c->out->loaders[c->out->n_loaders - 1].default_fallback = fallback;
 	return r;
 }
 
@@ -526,6 +539,7 @@ static int collect_extlinux(struct collector *c, const char *path)
 {
 	_cleanup_free_ char *text = NULL;
 	struct nc_extlinux x;
+	bool fallback = false;
 	int r, idx = -1;
 	char *how;
 
@@ -555,9 +569,16 @@ static int collect_extlinux(struct collector *c, const char *path)
 				idx = (int)i;
 		if (idx >= 0)
 			how = strdup_printf("%s:%u DEFAULT %s", path, x.default_line, x.default_label);
-		else if (x.default_label)
+		else if (x.default_label && (endswith(x.default_label, ".c32") ||
+					     strchr(x.default_label, ' ')))
+			/* A menu module (menu.c32) or a command line: the first entry. */
+			how = strdup_printf("%s:%u DEFAULT %s: the first entry", path,
+					    x.default_line, x.default_label);
+		else if (x.default_label) {
 			how = strdup_printf("%s:%u DEFAULT %s names no LABEL: the first entry",
 					    path, x.default_line, x.default_label);
+			fallback = true;
+		}
 		else
 			how = strdup_printf("%s: no DEFAULT: the first entry", path);
 		if (idx < 0)
@@ -566,6 +587,8 @@ static int collect_extlinux(struct collector *c, const char *path)
 	r = add_loader(c, "extlinux", path, TAKE_PTR(x.entries), x.n_entries, idx, how);
 	x.n_entries = 0;
 	extlinux_free(&x);
+	if (r >= 0)
+		c->out->loaders[c->out->n_loaders - 1].default_fallback = fallback;
 	return r;
 }
 

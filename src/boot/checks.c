@@ -652,7 +652,46 @@ static int check_io_timeout(const struct nc_rule *rule, const struct nc_facts *f
 	return r < 0 ? r : 0;
 }
 
+/* ---- boot loader ------------------------------------------------------------ */
+
+static int check_default_fallback(const struct nc_rule *rule, const struct nc_facts *f,
+				  struct nc_findings *out)
+{
+	const struct nc_bootloader *l;
+	const struct nc_boot_entry *e;
+
+	if (f->boot.primary < 0 || (size_t)f->boot.primary >= f->boot.n_loaders)
+		return 0;
+	l = &f->boot.loaders[f->boot.primary];
+	if (!l->default_fallback || l->default_entry < 0)
+		return 0;
+	e = &l->entries[l->default_entry];
+	return nc_finding_add(out, rule, f, rule->severity,
+			      &(struct nc_where){ .kernel = default_kernel_version(f),
+						  .file = l->config },
+			      NULL, "%s; it boots \"%s\" (%s), which may not be the kernel "
+			      "that was meant", l->default_how, e->title ? e->title : "",
+			      e->kernel ? e->kernel : "no kernel");
+}
+
+static int check_config_notes(const struct nc_rule *rule, const struct nc_facts *f,
+			      struct nc_findings *out)
+{
+	for (size_t i = 0; f->boot.notes && f->boot.notes[i]; i++) {
+		int r = nc_finding_add(out, rule, f, rule->severity, NULL, NULL, "%s",
+				       f->boot.notes[i]);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 const struct nc_check nc_boot_checks[] = {
+	{ "boot-default-fallback", check_default_fallback,
+	  "the boot loader's configured default names no entry, so it boots its first one" },
+	{ "boot-config-notes", check_config_notes,
+	  "one finding per boot configuration file that could not be read" },
 	{ "boot-device-names", check_device_names,
 	  "Xen-era device names (/dev/xvd*, sd*, hd*, vd*) in fstab, crypttab, root=, resume= and "
 	  "GRUB_CMDLINE_LINUX*; params: sources (fstab, crypttab, cmdline, default-grub)" },

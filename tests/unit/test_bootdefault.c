@@ -12,6 +12,7 @@
 #include "common/util.h"
 #include "facts/facts.h"
 #include "boot_test_util.h"
+#include "boot_check_util.h"
 
 #define U "2b6d4c1e-8a3f-4f0e-9d7a-5c1b2e3f4a5b"
 #define MID "8d5e3f1b2c4a4e6f9a0b1c2d3e4f5a6b"
@@ -123,6 +124,7 @@ static void test_debian12_saved(void **state)
 		"/boot/grub/grubenv saved_entry='gnulinux-advanced-" U ">gnulinux-6.1.0-17-amd64-advanced-" U "'");
 	assert_string_equal(b.default_entry->kernel, "/boot/vmlinuz-6.1.0-17-amd64");
 	assert_string_equal(b.grubenv_path, "/boot/grub/grubenv");
+	assert_false(b.loaders[0].default_fallback);
 	boot_facts_free(&b);
 
 	/* The saved kernel was removed since: GRUB boots entry 0. */
@@ -130,6 +132,21 @@ static void test_debian12_saved(void **state)
 	assert_int_equal(boot_collect(&t.snap, &b, NULL), 0);
 	assert_int_equal(b.loaders[0].default_entry, 0);
 	assert_non_null(strstr(b.loaders[0].default_how, "matches no menu entry: GRUB boots the first entry"));
+	assert_true(b.loaders[0].default_fallback);
+
+	/* ... and the rule says so, pointing at grub.cfg. */
+	struct nc_facts f = { .default_kernel = -1, .boot = b };
+	struct nc_findings out;
+	const struct nc_finding *x;
+
+	run_boot_rules(&f, &out);
+	assert_int_equal(finding_count(&out, "boot-default-fallback"), 1);
+	x = finding_nth(&out, "boot-default-fallback", 0);
+	assert_int_equal(x->severity, NC_SEV_WARNING);
+	assert_string_equal(x->file, "/boot/grub/grub.cfg");
+	assert_non_null(strstr(x->message, "gnulinux-6.1.0-13-amd64-advanced"));
+	assert_non_null(strstr(x->message, "/boot/vmlinuz-6.1.0-18-amd64"));
+	nc_findings_free(&out);
 	boot_facts_free(&b);
 	tree_free(&t);
 }
@@ -232,6 +249,7 @@ static void test_legacy_saved_and_range(void **state)
 	assert_int_equal(boot_collect(&t.snap, &b, NULL), 0);
 	assert_int_equal(b.loaders[0].default_entry, 0);
 	assert_non_null(strstr(b.loaders[0].default_how, "beyond the 2 entries"));
+	assert_true(b.loaders[0].default_fallback);
 	boot_facts_free(&b);
 
 	_cleanup_free_ char *saved = strdup_printf("default saved\n%s", p + 10);
@@ -256,6 +274,7 @@ static void test_alpine_extlinux(void **state)
 	assert_string_equal(b.loaders[0].kind, "extlinux");
 	assert_int_equal(b.loaders[0].default_entry, 1);
 	assert_string_equal(b.loaders[0].default_how, "/boot/extlinux.conf:14 MENU DEFAULT (label virt)");
+	assert_false(b.loaders[0].default_fallback);
 	assert_true(boot_entry_match_kernel(b.default_entry, "/boot/vmlinuz-virt"));
 	assert_false(boot_entry_match_kernel(b.default_entry, "/boot/vmlinuz-lts"));
 	assert_int_equal(b.fstab.n, 5);
