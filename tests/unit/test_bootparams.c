@@ -10,9 +10,8 @@
 
 #include "common/util.h"
 #include "vmm/bootparams.h"
+#include "kver_test_util.h"
 
-#define GENERIC_KERNEL "/boot/vmlinuz-6.1.0-56-amd64"
-#define CLOUD_KERNEL "/boot/vmlinuz-6.1.0-56-cloud-amd64"
 
 static uint64_t rd(const uint8_t *p, unsigned int n)
 {
@@ -62,12 +61,16 @@ static void check_debian_kernel(const char *path)
 
 static void test_parse_generic(void **state)
 {
-	check_debian_kernel(GENERIC_KERNEL);
+	_cleanup_free_ char *kernel = test_kver_str("/boot/vmlinuz-%s", test_kver());
+
+	check_debian_kernel(kernel);
 }
 
 static void test_parse_cloud(void **state)
 {
-	check_debian_kernel(CLOUD_KERNEL);
+	_cleanup_free_ char *kernel = test_kver_str("/boot/vmlinuz-%s", test_kver_cloud());
+
+	check_debian_kernel(kernel);
 }
 
 static void test_parse_rejects(void **state)
@@ -130,6 +133,7 @@ static void test_e820(void **state)
 static void test_zero_page(void **state)
 {
 	_cleanup_free_ char *img = NULL;
+	_cleanup_free_ char *kernel = test_kver_str("/boot/vmlinuz-%s", test_kver());
 	uint8_t zp[BP_ZERO_PAGE_SIZE];
 	struct e820_entry e[8];
 	struct bootparams_layout l = {
@@ -143,7 +147,7 @@ static void test_zero_page(void **state)
 	size_t size;
 	int n;
 
-	img = load(GENERIC_KERNEL, &size);
+	img = load(kernel, &size);
 	if (!img)
 		skip();
 	n = e820_build(1ull << 30, 0, e, 8);

@@ -24,10 +24,15 @@
 
 #include "initramfs/initramfs.h"
 #include "rules/rules.h"
+#include "kver_test_util.h"
 
+/* The made-up versions of the archives and facts built here; the tests on
+ * the real images in /boot use the installed ones (kver_test_util.h). */
 #define KVER "6.1.0-56-amd64"
 #define KVER_CLOUD "6.1.0-56-cloud-amd64"
 #define MODDIR "usr/lib/modules/" KVER "/kernel/drivers/"
+/* A module's path in a real initramfs of the installed generic kernel. */
+#define REAL_MODULE_FMT "usr/lib/modules/%s/kernel/drivers/%s"
 #define BIG (64ULL << 20)
 
 /* ---- Stand-ins for the rule engine, used only when it is not linked ---- */
@@ -950,7 +955,11 @@ static void assert_matches_listing(const char *image, bool dracut_zstd,
 
 static void test_real_debian_initrd(void **state)
 {
-	const char *image = "/boot/initrd.img-" KVER;
+	const char *kver = test_kver();
+	_cleanup_free_ char *image = test_kver_str("/boot/initrd.img-%s", kver);
+	_cleanup_free_ char *nvme = test_kver_str(REAL_MODULE_FMT, kver, "nvme/host/nvme.ko");
+	_cleanup_free_ char *nvme_core =
+		test_kver_str(REAL_MODULE_FMT, kver, "nvme/host/nvme-core.ko");
 	struct nc_initramfs ir = {0};
 	struct nc_err err = {0};
 	const char *path;
@@ -968,10 +977,10 @@ static void test_real_debian_initrd(void **state)
 	assert_true(dt < 3.0);
 	assert_string_equal(ir.generator, "initramfs-tools");
 	assert_string_equal(ir.segments[strv_length(ir.segments) - 1], "cpio+zstd");
-	assert_true(initramfs_find_module_for(&ir, KVER, "nvme", &path));
-	assert_string_equal(path, MODDIR "nvme/host/nvme.ko");
-	assert_true(initramfs_find_module_for(&ir, KVER, "nvme-core", &path));
-	assert_string_equal(path, MODDIR "nvme/host/nvme-core.ko");
+	assert_true(initramfs_find_module_for(&ir, kver, "nvme", &path));
+	assert_string_equal(path, nvme);
+	assert_true(initramfs_find_module_for(&ir, kver, "nvme-core", &path));
+	assert_string_equal(path, nvme_core);
 	assert_true(ir.has_xen_blkfront);
 	assert_true(strv_contains(ir.files, "conf/initramfs.conf"));
 	assert_matches_listing(image, false, &ir);
@@ -985,7 +994,7 @@ static void test_real_debian_initrd(void **state)
 
 static void test_real_debian_cloud_initrd(void **state)
 {
-	const char *image = "/boot/initrd.img-" KVER_CLOUD;
+	_cleanup_free_ char *image = test_kver_str("/boot/initrd.img-%s", test_kver_cloud());
 	struct nc_initramfs ir = {0};
 	struct nc_err err = {0};
 
@@ -1009,13 +1018,16 @@ static char *dracut_image(void)
 	const char *root = getenv("NC_BUILD_ROOT");
 	_cleanup_free_ char *dir = NULL, *img = NULL, *tmp = NULL, *conf = NULL;
 	_cleanup_free_ char *cmd = NULL, *acpi = NULL, *confdir = NULL;
+	const char *kver = test_kver();
+	_cleanup_free_ char *moddep = test_kver_str("/lib/modules/%s/modules.dep", kver);
+	_cleanup_free_ char *img_name = test_kver_str("dracut-%s.img", kver);
 	FILE *f;
 	int r;
 
-	if (access("/lib/modules/" KVER "/modules.dep", R_OK) != 0 || !have_program("dracut"))
+	if (access(moddep, R_OK) != 0 || !have_program("dracut"))
 		return NULL;
 	dir = path_join(root ? root : "/tmp", "test-cache/initramfs");
-	img = path_join(dir, "dracut-" KVER ".img");
+	img = path_join(dir, img_name);
 	if (access(img, R_OK) == 0)
 		return TAKE_PTR(img);
 	cmd = strdup_printf("mkdir -p '%s/acpi' '%s/conf.d'", dir, dir);
@@ -1040,7 +1052,7 @@ static char *dracut_image(void)
 	cmd = strdup_printf("dracut --conf '%s' --confdir '%s' --no-hostonly --kver %s "
 			    "--modules base --drivers 'nvme xen-blkfront' --zstd --force "
 			    "'%s' >'%s/dracut.log' 2>&1",
-			    conf, confdir, KVER, tmp, dir);
+			    conf, confdir, kver, tmp, dir);
 	r = system(cmd);
 	if (r != 0 || rename(tmp, img) < 0) {
 		print_message("dracut failed (status %d), see %s/dracut.log\n", r, dir);
@@ -1052,6 +1064,8 @@ static char *dracut_image(void)
 static void test_real_dracut_image(void **state)
 {
 	_cleanup_free_ char *image = dracut_image();
+	const char *kver = test_kver();
+	_cleanup_free_ char *nvme = test_kver_str(REAL_MODULE_FMT, kver, "nvme/host/nvme.ko");
 	struct nc_initramfs ir = {0};
 	struct nc_err err = {0};
 	const char *path;
@@ -1066,9 +1080,9 @@ static void test_real_dracut_image(void **state)
 	assert_string_equal(ir.segments[0], "cpio");
 	assert_string_equal(ir.segments[1], "cpio+zstd");
 	assert_true(strv_contains(ir.files, "kernel/firmware/acpi/test.aml"));
-	assert_true(initramfs_find_module_for(&ir, KVER, "nvme", &path));
-	assert_string_equal(path, MODDIR "nvme/host/nvme.ko");
-	assert_true(initramfs_find_module_for(&ir, KVER, "nvme_core", NULL));
+	assert_true(initramfs_find_module_for(&ir, kver, "nvme", &path));
+	assert_string_equal(path, nvme);
+	assert_true(initramfs_find_module_for(&ir, kver, "nvme_core", NULL));
 	assert_false(initramfs_find_module(&ir, "nvme-fabrics", NULL));
 	assert_true(ir.has_xen_blkfront);
 	assert_matches_listing(image, true, &ir);
@@ -1371,8 +1385,11 @@ static void test_checks(void **state)
 /* The must-show cases on the real Debian images. */
 static void test_checks_on_real_images(void **state)
 {
-	static const char *const images[] = {"/boot/initrd.img-" KVER,
-					     "/boot/initrd.img-" KVER_CLOUD};
+	const char *kver = test_kver(), *kver_cloud = test_kver_cloud();
+	_cleanup_free_ char *generic_image = test_kver_str("/boot/initrd.img-%s", kver);
+	_cleanup_free_ char *cloud_image = test_kver_str("/boot/initrd.img-%s", kver_cloud);
+	_cleanup_free_ char *nvme = test_kver_str(REAL_MODULE_FMT, kver, "nvme/host/nvme.ko");
+	const char *const images[] = {generic_image, cloud_image};
 	struct test_kernel t[2];
 	struct nc_kernel k[2];
 	struct nc_facts facts = {0};
@@ -1384,8 +1401,8 @@ static void test_checks_on_real_images(void **state)
 
 	if (access(images[0], R_OK) != 0 || access(images[1], R_OK) != 0)
 		skip();
-	test_kernel_init(&t[0], &k[0], KVER, NC_DRV_MODULE);
-	test_kernel_init(&t[1], &k[1], KVER_CLOUD, NC_DRV_BUILTIN);
+	test_kernel_init(&t[0], &k[0], kver, NC_DRV_MODULE);
+	test_kernel_init(&t[1], &k[1], kver_cloud, NC_DRV_BUILTIN);
 	k[0].is_default = true;
 	for (int i = 0; i < 2; i++) {
 		k[i].initramfs.path = strdup(images[i]);
@@ -1394,7 +1411,7 @@ static void test_checks_on_real_images(void **state)
 		assert_int_equal(initramfs_resolve_drivers(&k[i]), 0);
 		assert_true(t[i].drivers[0].in_initramfs);
 	}
-	assert_string_equal(t[0].nvme[0].initramfs_path, MODDIR "nvme/host/nvme.ko");
+	assert_string_equal(t[0].nvme[0].initramfs_path, nvme);
 	facts.kernels = k;
 	facts.n_kernels = 2;
 	facts.default_kernel = 0;
@@ -1418,13 +1435,13 @@ static void test_checks_on_real_images(void **state)
 	assert_int_equal(run_check("initramfs-driver", &rd, &facts, &out), 0);
 	assert_int_equal(out.n, 1);
 	assert_int_equal(out.v[0].severity, NC_SEV_ERROR);
-	assert_string_equal(out.v[0].kernel, KVER);
+	assert_string_equal(out.v[0].kernel, kver);
 	assert_non_null(strstr(out.v[0].message, images[0]));
 	findings_clear(&out);
 	/* ...and it has xen-blkfront: built on Xen, says the xen-only check. */
 	assert_int_equal(run_check("initramfs-xen-only", &rx, &facts, &out), 0);
 	assert_int_equal(out.n, 1);
-	assert_string_equal(out.v[0].kernel, KVER);
+	assert_string_equal(out.v[0].kernel, kver);
 	findings_clear(&out);
 
 	json_decref(rd.params);

@@ -22,9 +22,11 @@
 #include "kernel/bzimage.h"
 #include "kernel/kernel.h"
 #include "kernel/snapfs.h"
+#include "kver_test_util.h"
 
-#define GENERIC "6.1.0-56-amd64"
-#define CLOUD "6.1.0-56-cloud-amd64"
+/* The installed kernels' versions (tests/newest-kver). */
+#define GENERIC test_kver()
+#define CLOUD test_kver_cloud()
 
 struct tree {
 	char tmp[64];      /* holds root/ and outside/ */
@@ -53,6 +55,17 @@ static void write_file(const struct tree *t, const char *path, const void *data,
 	assert_int_equal(fclose(f), 0);
 }
 
+/* An arm64 build of the generic kernel's point release ("6.1.0-N-arm64"):
+ * it sorts between the installed cloud and generic kernels. */
+static char *arm64_version(void)
+{
+	const char *generic = GENERIC;
+	size_t len = strlen(generic);
+
+	assert_true(len > strlen("amd64") && endswith(generic, "-amd64"));
+	return test_kver_str("%.*sarm64", (int)(len - strlen("amd64")), generic);
+}
+
 static void write_text(const struct tree *t, const char *path, const char *text)
 {
 	write_file(t, path, text, strlen(text));
@@ -67,42 +80,45 @@ static int setup(void **state)
 	static const char config_xen[] = "CONFIG_X86_64_XEN=y\nCONFIG_XEN=y\n";
 	struct tree *t = calloc(1, sizeof(*t));
 	char arm64[4096] = { 0 };
+	_cleanup_free_ char *arm64_image = NULL, *arm64_ver = arm64_version();
 
 	strcpy(t->tmp, "/tmp/nc-discover-XXXXXX");
 	assert_non_null(mkdtemp(t->tmp));
 	t->root = path_join(t->tmp, "root");
-	run("set -e; cd %s; mkdir -p root/boot/real root/usr/lib/modules/" GENERIC
-	    " root/usr/lib/modules/" CLOUD " outside; ln -s usr/lib root/lib; "
-	    "head -c 65536 /boot/vmlinuz-" GENERIC " > root/boot/vmlinuz-" GENERIC "; "
-	    "cp /boot/config-" GENERIC " /boot/System.map-" GENERIC " root/boot/; "
-	    "echo initrd > root/boot/initrd.img-" GENERIC "; "
+	/* %1$s: the tree, %2$s: the generic kernel, %3$s: the cloud kernel. */
+	run("set -e; cd %1$s; mkdir -p root/boot/real root/usr/lib/modules/%2$s"
+	    " root/usr/lib/modules/%3$s outside; ln -s usr/lib root/lib; "
+	    "head -c 65536 /boot/vmlinuz-%2$s > root/boot/vmlinuz-%2$s; "
+	    "cp /boot/config-%2$s /boot/System.map-%2$s root/boot/; "
+	    "echo initrd > root/boot/initrd.img-%2$s; "
 	    /* cloud: an absolute symlink, resolved inside the snapshot */
-	    "head -c 65536 /boot/vmlinuz-" CLOUD " > root/boot/real/cloud; "
-	    "ln -s /boot/real/cloud root/boot/vmlinuz-" CLOUD "; "
-	    "cp /boot/config-" CLOUD " root/boot/; "
-	    "echo initrd > root/boot/initramfs-" CLOUD ".img; "
-	    "echo kdump > root/boot/initramfs-" CLOUD "kdump.img; "
-	    "echo sig > root/boot/vmlinuz-" CLOUD ".sig; "
-	    "cp root/boot/vmlinuz-" GENERIC " root/boot/vmlinuz-5.10.0-kdump; "
+	    "head -c 65536 /boot/vmlinuz-%3$s > root/boot/real/cloud; "
+	    "ln -s /boot/real/cloud root/boot/vmlinuz-%3$s; "
+	    "cp /boot/config-%3$s root/boot/; "
+	    "echo initrd > root/boot/initramfs-%3$s.img; "
+	    "echo kdump > root/boot/initramfs-%3$skdump.img; "
+	    "echo sig > root/boot/vmlinuz-%3$s.sig; "
+	    "cp root/boot/vmlinuz-%2$s root/boot/vmlinuz-5.10.0-kdump; "
 	    /* RHEL rescue image: version from its header, initramfs by name */
-	    "cp root/boot/vmlinuz-" GENERIC " root/boot/vmlinuz-0-rescue-abc123; "
+	    "cp root/boot/vmlinuz-%2$s root/boot/vmlinuz-0-rescue-abc123; "
 	    "echo initrd > root/boot/initramfs-0-rescue-abc123.img; "
 	    /* ELF vmlinux of a version already seen: not listed twice */
-	    "head -c 65536 /lib/modules/" GENERIC "/kernel/drivers/nvme/host/nvme.ko"
-	    " > root/boot/vmlinux-" GENERIC "; "
+	    "head -c 65536 /lib/modules/%2$s/kernel/drivers/nvme/host/nvme.ko"
+	    " > root/boot/vmlinux-%2$s; "
 	    /* symlinks that leave the root on the host */
-	    "cp root/boot/vmlinuz-" GENERIC " outside/vmlinuz; "
+	    "cp root/boot/vmlinuz-%2$s outside/vmlinuz; "
 	    "ln -s ../../outside/vmlinuz root/boot/vmlinuz-7.0.0-escape; "
-	    "ln -s %s/outside/vmlinuz root/boot/vmlinuz-7.0.1-absolute; "
+	    "ln -s %1$s/outside/vmlinuz root/boot/vmlinuz-7.0.1-absolute; "
 	    "ln -s ../../../../../../../../boot/real/cloud root/boot/vmlinuz-7.0.2-dotdot",
-	    t->tmp, t->tmp);
+	    t->tmp, GENERIC, CLOUD);
 	/* A XenLinux kernel: no bzImage header we know. */
 	write_text(t, "boot/vmlinuz-2.6.18-xen", "\x1f\x8b garbage, not a bzImage");
 	write_text(t, "boot/config-2.6.18-xen", config_xen);
 	write_text(t, "boot/initrd-2.6.18-xen.img", "initrd");
 	/* An arm64 Image (booting.rst header, no banner). */
 	memcpy(arm64 + 0x38, "ARM\x64", 4);
-	write_file(t, "boot/Image-6.1.0-56-arm64", arm64, sizeof(arm64));
+	arm64_image = test_kver_str("boot/Image-%s", arm64_ver);
+	write_file(t, arm64_image, arm64, sizeof(arm64));
 
 	t->snap.root = t->root;
 	t->snap.rootfd = open(t->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -128,6 +144,7 @@ static void test_discover(void **state)
 	struct nc_kernel *k = NULL;
 	struct nc_err err = { 0 };
 	size_t n = 0;
+	_cleanup_free_ char *arm64_ver = arm64_version();
 
 	assert_int_equal(kernel_discover(&t->snap, &k, &n, &err), 5);
 	assert_int_equal(n, 5);
@@ -135,17 +152,17 @@ static void test_discover(void **state)
 	/* Newest first: cloud > arm64 > amd64 (two images) > 2.6.18. */
 	assert_string_equal(k[0].version, CLOUD);
 	assert_string_equal(k[0].version_source, "bzImage header");
-	assert_non_null(startswith(k[0].banner, CLOUD " (debian-kernel@lists.debian.org)"));
-	assert_string_equal(k[0].image_path, "/boot/vmlinuz-" CLOUD);
+	assert_kver_prefix(k[0].banner, "%s (debian-kernel@lists.debian.org)", CLOUD);
+	assert_kver_string_equal(k[0].image_path, "/boot/vmlinuz-%s", CLOUD);
 	assert_string_equal(k[0].arch, "x86_64");
-	assert_string_equal(k[0].config_path, "/boot/config-" CLOUD);
+	assert_kver_string_equal(k[0].config_path, "/boot/config-%s", CLOUD);
 	assert_null(k[0].sysmap_path);
-	assert_string_equal(k[0].modules_dir, "/lib/modules/" CLOUD);
-	assert_string_equal(k[0].initrd_path, "/boot/initramfs-" CLOUD ".img");
+	assert_kver_string_equal(k[0].modules_dir, "/lib/modules/%s", CLOUD);
+	assert_kver_string_equal(k[0].initrd_path, "/boot/initramfs-%s.img", CLOUD);
 	assert_true(k[0].config_xen_pv);
 	assert_false(k[0].xenlinux_pv_only);
 
-	assert_string_equal(k[1].version, "6.1.0-56-arm64");
+	assert_string_equal(k[1].version, arm64_ver);
 	assert_string_equal(k[1].version_source, "file name");
 	assert_string_equal(k[1].arch, "aarch64");
 	assert_null(k[1].modules_dir);
@@ -155,15 +172,15 @@ static void test_discover(void **state)
 	assert_string_equal(k[2].version, GENERIC);
 	assert_string_equal(k[2].image_path, "/boot/vmlinuz-0-rescue-abc123");
 	assert_string_equal(k[2].initrd_path, "/boot/initramfs-0-rescue-abc123.img");
-	assert_string_equal(k[2].modules_dir, "/lib/modules/" GENERIC);
+	assert_kver_string_equal(k[2].modules_dir, "/lib/modules/%s", GENERIC);
 
 	assert_string_equal(k[3].version, GENERIC);
 	assert_string_equal(k[3].version_source, "bzImage header");
-	assert_string_equal(k[3].image_path, "/boot/vmlinuz-" GENERIC);
-	assert_string_equal(k[3].config_path, "/boot/config-" GENERIC);
-	assert_string_equal(k[3].sysmap_path, "/boot/System.map-" GENERIC);
-	assert_string_equal(k[3].initrd_path, "/boot/initrd.img-" GENERIC);
-	assert_string_equal(k[3].modules_dir, "/lib/modules/" GENERIC);
+	assert_kver_string_equal(k[3].image_path, "/boot/vmlinuz-%s", GENERIC);
+	assert_kver_string_equal(k[3].config_path, "/boot/config-%s", GENERIC);
+	assert_kver_string_equal(k[3].sysmap_path, "/boot/System.map-%s", GENERIC);
+	assert_kver_string_equal(k[3].initrd_path, "/boot/initrd.img-%s", GENERIC);
+	assert_kver_string_equal(k[3].modules_dir, "/lib/modules/%s", GENERIC);
 
 	assert_string_equal(k[4].version, "2.6.18-xen");
 	assert_string_equal(k[4].version_source, "file name");

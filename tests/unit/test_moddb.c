@@ -13,9 +13,11 @@
 
 #include "common/util.h"
 #include "kernel/moddb.h"
+#include "kver_test_util.h"
 
-#define GENERIC "/lib/modules/6.1.0-56-amd64/"
-#define CLOUD "/lib/modules/6.1.0-56-cloud-amd64/"
+/* The installed kernels' versions (tests/newest-kver). */
+#define GENERIC test_kver()
+#define CLOUD test_kver_cloud()
 #define ENA_MODALIAS "pci:v00001D0Fd0000EC20sv00001D0Fsd0000EC20bc02sc00i00"
 #define EBS_MODALIAS "pci:v00001D0Fd00008061sv00001D0Fsd00008061bc01sc08i02"
 
@@ -42,13 +44,13 @@ static int load(struct moddb *db, const char *path, loader fn, size_t *ret_lines
 	return fn(db, buf, len);
 }
 
-static struct moddb *load_kernel(const char *dir)
+static struct moddb *load_kernel(const char *kver)
 {
 	struct moddb *db;
-	_cleanup_free_ char *dep = strdup_printf("%smodules.dep", dir);
-	_cleanup_free_ char *builtin = strdup_printf("%smodules.builtin", dir);
-	_cleanup_free_ char *alias = strdup_printf("%smodules.alias", dir);
-	_cleanup_free_ char *bmi = strdup_printf("%smodules.builtin.modinfo", dir);
+	_cleanup_free_ char *dep = strdup_printf("/lib/modules/%s/modules.dep", kver);
+	_cleanup_free_ char *builtin = strdup_printf("/lib/modules/%s/modules.builtin", kver);
+	_cleanup_free_ char *alias = strdup_printf("/lib/modules/%s/modules.alias", kver);
+	_cleanup_free_ char *bmi = strdup_printf("/lib/modules/%s/modules.builtin.modinfo", kver);
 	size_t lines;
 	int r;
 
@@ -184,6 +186,7 @@ static void test_garbage(void **state)
 	struct moddb *db;
 	size_t len;
 	_cleanup_free_ char *bin = NULL;
+	_cleanup_free_ char *dep_bin = test_kver_str("/lib/modules/%s/modules.dep.bin", GENERIC);
 
 	assert_int_equal(moddb_new(&db), 0);
 	assert_int_equal(moddb_load_dep(db, "hello world\n", 12), -EINVAL);
@@ -195,7 +198,7 @@ static void test_garbage(void **state)
 	assert_int_equal(moddb_load_builtin_modinfo(db, "novalue\0", 8), -EINVAL);
 	assert_int_equal(moddb_load_builtin_modinfo(db, ".x=y\0", 5), -EINVAL);
 	/* A binary index is not the text one. */
-	assert_int_equal(read_file_full(GENERIC "modules.dep.bin", 64u << 20, &bin, &len), 0);
+	assert_int_equal(read_file_full(dep_bin, 64u << 20, &bin, &len), 0);
 	assert_int_equal(moddb_load_dep(db, bin, len), -EINVAL);
 	assert_int_equal(moddb_load_alias(db, bin, len), -EINVAL);
 	/* Empty files are valid and empty. */

@@ -13,11 +13,12 @@
 
 #include "common/util.h"
 #include "kernel/modinfo.h"
+#include "kver_test_util.h"
 
-#define MODDIR "/lib/modules/6.1.0-56-amd64/kernel/drivers/"
-#define NVME_CORE_KO MODDIR "nvme/host/nvme-core.ko"
-#define NVME_KO MODDIR "nvme/host/nvme.ko"
-#define ENA_KO MODDIR "net/ethernet/amazon/ena/ena.ko"
+/* Under /lib/modules/V/kernel/drivers/ of the installed generic kernel V. */
+#define NVME_CORE_KO "nvme/host/nvme-core.ko"
+#define NVME_KO "nvme/host/nvme.ko"
+#define ENA_KO "net/ethernet/amazon/ena/ena.ko"
 
 struct fixture {
 	char dir[64];
@@ -31,23 +32,31 @@ static char *slurp(const char *path, size_t *ret_len)
 	return buf;
 }
 
+/* A module of the installed generic kernel (free() it). */
+static char *module_path(const char *rel)
+{
+	return test_kver_str("/lib/modules/%s/kernel/drivers/%s", test_kver(), rel);
+}
+
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	_cleanup_free_ char *cmd = NULL;
+	_cleanup_free_ char *nvme_core = module_path(NVME_CORE_KO), *ena = module_path(ENA_KO);
+	_cleanup_free_ char *nvme = module_path(NVME_KO);
 
 	strcpy(f->dir, "/tmp/nc-modinfo-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
 	/* The compressed forms distributions ship, made by the real tools. */
 	cmd = strdup_printf("set -e; cd %s; "
-			    "xz --check=crc32 -c " NVME_CORE_KO " > nvme-core.ko.xz; "
-			    "zstd -q -c " ENA_KO " > ena.ko.zst; "
-			    "gzip -c " NVME_KO " > nvme.ko.gz; "
+			    "xz --check=crc32 -c %s > nvme-core.ko.xz; "
+			    "zstd -q -c %s > ena.ko.zst; "
+			    "gzip -c %s > nvme.ko.gz; "
 			    "head -c 20000 nvme-core.ko.xz > truncated.ko.xz; "
 			    "head -c 300 /dev/urandom > random.bin; "
 			    "printf '\\375""7zXZ\\000garbage' > fake.ko.xz",
-			    f->dir);
+			    f->dir, nvme_core, ena, nvme);
 	if (system(cmd) != 0)
 		return -1;
 	*state = f;
@@ -82,8 +91,11 @@ static char *fixture_path(void **state, const char *name)
 
 static void check_nvme_core(const struct nc_modinfo *mi)
 {
+	_cleanup_free_ char *vermagic =
+		test_kver_str("%s SMP preempt mod_unload modversions ", test_kver());
+
 	assert_string_equal(mi->name, "nvme_core");
-	assert_string_equal(mi->vermagic, "6.1.0-56-amd64 SMP preempt mod_unload modversions ");
+	assert_string_equal(mi->vermagic, vermagic);
 	assert_string_equal(mi->version, "1.0");
 	assert_true(mi->intree);
 	assert_string_equal(mi->license, "GPL");
@@ -97,9 +109,10 @@ static void check_nvme_core(const struct nc_modinfo *mi)
 
 static void test_nvme_core(void **state)
 {
+	_cleanup_free_ char *path = module_path(NVME_CORE_KO);
 	struct nc_modinfo mi;
 
-	parse_file(NVME_CORE_KO, 0, &mi);
+	parse_file(path, 0, &mi);
 	check_nvme_core(&mi);
 	assert_null(mi.compression);
 	modinfo_clear(&mi);
@@ -109,9 +122,10 @@ static void test_nvme_core(void **state)
 /* The in-tree ena of 6.1 has no version field and no depends. */
 static void test_ena(void **state)
 {
+	_cleanup_free_ char *path = module_path(ENA_KO);
 	struct nc_modinfo mi;
 
-	parse_file(ENA_KO, 0, &mi);
+	parse_file(path, 0, &mi);
 	assert_string_equal(mi.name, "ena");
 	assert_null(mi.version);
 	assert_non_null(mi.depends);
@@ -161,6 +175,7 @@ static void test_gzip(void **state)
 static void test_decompress_cap(void **state)
 {
 	_cleanup_free_ char *p = fixture_path(state, "nvme-core.ko.xz"), *plain = NULL;
+	_cleanup_free_ char *plain_path = module_path(NVME_CORE_KO);
 	size_t len, plain_len;
 	_cleanup_free_ char *buf = slurp(p, &len);
 	struct nc_modinfo mi;
@@ -168,7 +183,7 @@ static void test_decompress_cap(void **state)
 	size_t out_len = 0;
 	const char *kind = NULL;
 
-	plain = slurp(NVME_CORE_KO, &plain_len);
+	plain = slurp(plain_path, &plain_len);
 	assert_int_equal(modinfo_parse(buf, len, 4096, &mi), -EFBIG);
 	assert_null(mi.name);
 	assert_int_equal(modinfo_decompress(buf, len, plain_len - 1, &out, &out_len, &kind), -EFBIG);
@@ -216,7 +231,8 @@ static void test_garbage(void **state)
 static void test_truncated_and_corrupt(void **state)
 {
 	size_t len;
-	_cleanup_free_ char *buf = slurp(NVME_KO, &len);
+	_cleanup_free_ char *path = module_path(NVME_KO);
+	_cleanup_free_ char *buf = slurp(path, &len);
 	struct nc_modinfo mi;
 	size_t ok = 0;
 
