@@ -2,8 +2,11 @@
 #include "bootcheck/bootcheck.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
+
+#include "common/util.h"
 
 double bootcheck_elapsed(const struct bootcheck_run *run)
 {
@@ -24,19 +27,68 @@ static void on_event(void *opaque, enum vmm_event ev, const char *detail)
 	if (ev == VMM_EV_CONSOLE_LINE && detail &&
 	    boot_console_milestone(detail) == BOOT_MS_PANICKED && run->vm)
 		vmm_request_stop(run->vm);
+	/* An image boot is confirmed at multi-user: nothing left to witness. */
+	if (run->tracker.want_multi_user && run->vm &&
+	    boot_tracker_reached(&run->tracker, BOOT_MS_MULTI_USER))
+		vmm_request_stop(run->vm);
 	if (run->chain)
 		run->chain(run->chain_opaque, ev, detail);
 }
 
-int bootcheck_run(const struct vmm_config *cfg, unsigned int timeout_s, struct bootcheck_run *run,
-		  struct nc_err *err)
+/* Stops the machine when the next milestone of boot_image_chain is late. */
+static void *stage_watcher(void *opaque)
+{
+	struct bootcheck_run *run = opaque;
+	const struct timespec tick = { 0, 200 * 1000 * 1000 };
+
+	for (;;) {
+		struct boot_tracker *t = &run->tracker;
+		double now = bootcheck_elapsed(run), since = 0;
+		char why[160] = "";
+		bool done;
+
+		pthread_mutex_lock(&t->lock);
+		done = run->watch_done;
+		for (unsigned int i = 0; !done && i < ARRAY_SIZE(boot_image_chain); i++) {
+			enum boot_milestone m = boot_image_chain[i];
+
+			if (t->at[m] >= 0) {
+				since = t->at[m];
+				continue;
+			}
+			if (now - since > run->stage_timeout_s)
+				snprintf(why, sizeof(why), "no %s within %u s of %s",
+					 boot_milestone_label(m), run->stage_timeout_s,
+					 i ? boot_milestone_label(boot_image_chain[i - 1]) :
+					     "the start");
+			break;
+		}
+		pthread_mutex_unlock(&t->lock);
+		if (done)
+			return NULL;
+		if (why[0]) {
+			boot_tracker_mark(t, now, BOOT_MS_TIMED_OUT, why);
+			vmm_request_stop(run->vm);
+			return NULL;
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
+static int run_machine(const struct vmm_config *cfg, unsigned int timeout_s, bool image,
+		       unsigned int stage_timeout_s, struct bootcheck_run *run,
+		       struct nc_err *err)
 {
 	struct vmm_config c = *cfg;
 	struct vmm *vm = NULL;
+	pthread_t watcher;
+	bool watching = false;
 	int rc;
 
 	memset(run, 0, sizeof(*run));
 	boot_tracker_init(&run->tracker, BOOT_TAIL_MAX);
+	run->tracker.want_multi_user = image;
+	run->stage_timeout_s = stage_timeout_s;
 	clock_gettime(CLOCK_MONOTONIC, &run->start);
 	run->chain = cfg->event;
 	run->chain_opaque = cfg->event_opaque;
@@ -50,7 +102,15 @@ int bootcheck_run(const struct vmm_config *cfg, unsigned int timeout_s, struct b
 	run->vm = vm;
 	/* The clock starts when the guest is about to run. */
 	clock_gettime(CLOCK_MONOTONIC, &run->start);
+	if (image && stage_timeout_s)
+		watching = pthread_create(&watcher, NULL, stage_watcher, run) == 0;
 	rc = vmm_run(vm, timeout_s * 1000u, &run->result, err);
+	if (watching) {
+		pthread_mutex_lock(&run->tracker.lock);
+		run->watch_done = true;
+		pthread_mutex_unlock(&run->tracker.lock);
+		pthread_join(watcher, NULL);
+	}
 	if (rc == 0) {
 		double end = bootcheck_elapsed(run);
 
@@ -65,6 +125,19 @@ int bootcheck_run(const struct vmm_config *cfg, unsigned int timeout_s, struct b
 	run->vm = NULL;
 	vmm_destroy(vm);
 	return rc;
+}
+
+int bootcheck_run(const struct vmm_config *cfg, unsigned int timeout_s, struct bootcheck_run *run,
+		  struct nc_err *err)
+{
+	return run_machine(cfg, timeout_s, false, 0, run, err);
+}
+
+int bootcheck_run_image(const struct vmm_config *cfg, unsigned int timeout_s,
+			unsigned int stage_timeout_s, struct bootcheck_run *run,
+			struct nc_err *err)
+{
+	return run_machine(cfg, timeout_s, true, stage_timeout_s, run, err);
 }
 
 void bootcheck_run_free(struct bootcheck_run *run)

@@ -7,6 +7,7 @@
 #ifndef NC_BOOTCHECK_BOOTCHECK_H
 #define NC_BOOTCHECK_BOOTCHECK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bootcheck/milestones.h"
@@ -22,6 +23,8 @@ struct bootcheck_run {
 	struct vmm *vm;
 	void (*chain)(void *opaque, enum vmm_event ev, const char *detail);
 	void *chain_opaque;
+	unsigned int stage_timeout_s;
+	bool watch_done;                        /* under tracker.lock */
 };
 
 /* Boots cfg (its event callback, if any, still gets every event) with a
@@ -32,6 +35,14 @@ struct bootcheck_run {
 int bootcheck_run(const struct vmm_config *cfg, unsigned int timeout_s, struct bootcheck_run *run,
 		  struct nc_err *err);
 void bootcheck_run_free(struct bootcheck_run *run);
+
+/* Like bootcheck_run for a disk image (cfg.attach_disk set): the goal is
+ * boot_image_chain, the machine stops once multi-user is reached, and each
+ * milestone of the chain gets stage_timeout_s after the one before (0: no
+ * such limit) before the run stops with BOOT_MS_TIMED_OUT. */
+int bootcheck_run_image(const struct vmm_config *cfg, unsigned int timeout_s,
+			unsigned int stage_timeout_s, struct bootcheck_run *run,
+			struct nc_err *err);
 
 /* Seconds since the run started (CLOCK_MONOTONIC). */
 double bootcheck_elapsed(const struct bootcheck_run *run);

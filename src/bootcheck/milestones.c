@@ -32,7 +32,29 @@ static const struct {
 	[BOOT_MS_RESET] = { "reset", "guest reset" },
 	[BOOT_MS_ERROR] = { "machine-error", "machine failed" },
 	[BOOT_MS_TIMED_OUT] = { "timed-out", "timed out" },
+	[BOOT_MS_MULTI_USER] = { "multi-user", "multi-user reached" },
 };
+
+const enum boot_milestone boot_image_chain[5] = {
+	BOOT_MS_KERNEL_STARTED, BOOT_MS_NVME_ENABLED, BOOT_MS_NVME_IDENTIFIED,
+	BOOT_MS_ROOT_MOUNTED, BOOT_MS_MULTI_USER,
+};
+
+/* A file system on an NVMe namespace mounted: "EXT4-fs (nvme0n1p1): mounted
+ * filesystem", "XFS (nvme0n1p1): Ending clean mount", "BTRFS info (device
+ * nvme0n1p2): ..." with "enabling"/"has skinny extents" would be too loose,
+ * so btrfs counts on "first mount of filesystem". */
+static bool nvme_fs_mounted(const char *line)
+{
+	const char *dev = strstr(line, "(nvme");
+
+	if (!dev)
+		dev = strstr(line, "(device nvme");
+	if (!dev)
+		return false;
+	return strstr(dev, "): mounted filesystem") || strstr(dev, "): Ending clean mount") ||
+	       strstr(dev, "): Mounting V") || strstr(line, "first mount of filesystem");
+}
 
 const char *boot_milestone_name(enum boot_milestone m)
 {
@@ -44,6 +66,54 @@ const char *boot_milestone_label(enum boot_milestone m)
 	return (unsigned int)m < BOOT_MS__MAX ? milestone_names[m].label : "unknown";
 }
 
+const char *boot_console_root_cause(const char *line)
+{
+	if (strstr(line, "Unable to mount root fs"))
+		return "the kernel could not mount the root file system";
+	if (strstr(line, "Gave up waiting for root"))
+		return "the initramfs gave up waiting for the root device";
+	if (strstr(line, "ALERT!") && strstr(line, "does not exist"))
+		return "the root device named on the command line does not exist";
+	if (strstr(line, "dracut-initqueue") && strstr(line, "timeout"))
+		return "dracut timed out waiting for the root device";
+	if (strstr(line, "Waiting for root device"))
+		return "the kernel is waiting for a root device that never appeared";
+	return NULL;
+}
+
+int boot_tracker_failed_milestone(const struct boot_tracker *t, const char **ret_cause)
+{
+	const char *cause = NULL;
+	int failed = -1;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(boot_image_chain); i++)
+		if (!boot_tracker_reached(t, boot_image_chain[i])) {
+			failed = (int)boot_image_chain[i];
+			break;
+		}
+	if (failed < 0)
+		goto out;
+	if (failed == BOOT_MS_KERNEL_STARTED)
+		cause = "the kernel never started";
+	else if (failed == BOOT_MS_NVME_ENABLED)
+		cause = "the NVMe controller was never enabled: the initramfs has no NVMe driver "
+			"(nvme, nvme-core)";
+	else if (t->cause[0])
+		cause = t->cause;
+	else if (boot_tracker_reached(t, BOOT_MS_PANICKED))
+		cause = t->detail[BOOT_MS_PANICKED];
+	else if (failed == BOOT_MS_NVME_IDENTIFIED)
+		cause = "the NVMe driver enabled the controller but never identified it";
+	else if (failed == BOOT_MS_ROOT_MOUNTED)
+		cause = "no file system on the NVMe disk was mounted as root";
+	else
+		cause = "the root file system mounted but the system did not reach multi-user";
+out:
+	if (ret_cause)
+		*ret_cause = cause;
+	return failed;
+}
+
 int boot_console_milestone(const char *line)
 {
 	const char *run = strstr(line, "Run ");
@@ -53,8 +123,14 @@ int boot_console_milestone(const char *line)
 		return BOOT_MS_INIT_STARTED;
 	if (strstr(line, "Kernel panic - not syncing"))
 		return BOOT_MS_PANICKED;
-	if (strstr(line, "VFS: Mounted root"))
+	if (strstr(line, "VFS: Mounted root") || nvme_fs_mounted(line))
 		return BOOT_MS_ROOT_MOUNTED;
+	/* systemd's banner once it runs from the real root (not dracut's). */
+	if (strstr(line, "Welcome to ") && strstr(line, "!") && !strstr(line, "Initramfs"))
+		return BOOT_MS_ROOT_MOUNTED;
+	if (strstr(line, "Reached target") && (strstr(line, "Multi-User") ||
+					       strstr(line, "multi-user.target")))
+		return BOOT_MS_MULTI_USER;
 	if (strstr(line, " login: ") || endswith(line, " login:"))
 		return BOOT_MS_LOGIN_PROMPT;
 	return -1;
@@ -156,6 +232,11 @@ void boot_tracker_event(struct boot_tracker *t, double when, enum vmm_event ev,
 		mark_locked(t, when, BOOT_MS_KERNEL_STARTED, "first console line");
 		if (m >= 0)
 			mark_locked(t, when, m, strip_printk_time(detail));
+		if (m == BOOT_MS_LOGIN_PROMPT)
+			mark_locked(t, when, BOOT_MS_MULTI_USER, strip_printk_time(detail));
+		if (!t->cause[0] && boot_console_root_cause(detail))
+			snprintf(t->cause, sizeof(t->cause), "%s: \"%s\"",
+				 boot_console_root_cause(detail), strip_printk_time(detail));
 		t->console_lines++;
 		if (t->tail_keep) {
 			char *copy = strdup(detail);
@@ -193,6 +274,12 @@ enum boot_verdict boot_tracker_verdict(const struct boot_tracker *t, const char 
 	const char *why;
 	bool pass = false;
 
+	if (t->want_multi_user) {
+		pass = boot_tracker_failed_milestone(t, &why) < 0;
+		if (pass)
+			why = "the root file system mounted from NVMe and the guest reached multi-user";
+		goto out;
+	}
 	if (!boot_tracker_reached(t, BOOT_MS_KERNEL_STARTED))
 		why = "the kernel never started (no console output, no exit to the VMM)";
 	else if (boot_tracker_reached(t, BOOT_MS_PANICKED))
@@ -211,6 +298,7 @@ enum boot_verdict boot_tracker_verdict(const struct boot_tracker *t, const char 
 		why = "init started but the guest did not power off in time";
 	else
 		why = "init started but the guest did not power off";
+out:
 	if (ret_reason)
 		*ret_reason = why;
 	return pass ? BOOT_VERDICT_PASS : BOOT_VERDICT_FAIL;
@@ -275,6 +363,14 @@ json_t *boot_report_json(const struct boot_tracker *t, const struct boot_run_inf
 	rc |= json_set_str(o, "uuid", info->uuid);
 	rc |= json_set_str(o, "verdict", v == BOOT_VERDICT_PASS ? "pass" : "fail");
 	rc |= json_set_str(o, "reason", why);
+	if (t->want_multi_user) {
+		const char *cause;
+		int failed = boot_tracker_failed_milestone(t, &cause);
+
+		rc |= json_set_str(o, "failed_milestone",
+				   failed < 0 ? NULL : boot_milestone_name(failed));
+		rc |= json_set_str(o, "cause", cause);
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		json_t *m = json_pack("{s:s, s:s, s:f}", "name", boot_milestone_name(order[i]),
 				      "label", boot_milestone_label(order[i]), "time_s",
@@ -336,8 +432,16 @@ int boot_report_text(FILE *out, const struct boot_tracker *t, const struct boot_
 		fprintf(out, "  %9.3f s  %-26s%s%s%s\n", t->at[order[i]],
 			boot_milestone_label(order[i]), *d ? " (" : "", d, *d ? ")" : "");
 	}
-	if (!boot_tracker_reached(t, BOOT_MS_INIT_STARTED))
+	if (t->want_multi_user) {
+		const char *cause;
+		int failed = boot_tracker_failed_milestone(t, &cause);
+
+		if (failed >= 0)
+			fprintf(out, "  %11s  %s: not reached\n  %11s  likely cause: %s\n", "-",
+				boot_milestone_label(failed), "", cause);
+	} else if (!boot_tracker_reached(t, BOOT_MS_INIT_STARTED)) {
 		fprintf(out, "  %11s  %s: not reached\n", "-", boot_milestone_label(BOOT_MS_INIT_STARTED));
+	}
 	fprintf(out, "\nended: %s%s%s after %.3f s (%llu exits)\n",
 		info->exit_reason ? info->exit_reason : "?",
 		info->exit_detail && *info->exit_detail ? ", " : "",

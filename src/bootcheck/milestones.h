@@ -38,6 +38,7 @@ enum boot_milestone {
 	BOOT_MS_RESET,
 	BOOT_MS_ERROR,                  /* the machine failed */
 	BOOT_MS_TIMED_OUT,
+	BOOT_MS_MULTI_USER,             /* "Reached target Multi-User" or login: */
 	BOOT_MS__MAX,
 };
 
@@ -60,6 +61,10 @@ struct boot_tracker {
 	unsigned long console_lines;
 	bool finished;
 	double end;                     /* when the run ended */
+	/* Image boots (`boot IMAGE`): the goal is multi-user with the root
+	 * file system on the NVMe disk, not a powered-off guest. */
+	bool want_multi_user;
+	char cause[200];                /* first console line naming a root failure */
 };
 
 /* keep: console lines to remember (<= BOOT_TAIL_MAX). */
@@ -84,6 +89,17 @@ enum boot_verdict {
 
 /* The verdict and one sentence saying why. */
 enum boot_verdict boot_tracker_verdict(const struct boot_tracker *t, const char **ret_reason);
+
+/* The milestones an image boot must pass, in order. */
+extern const enum boot_milestone boot_image_chain[5];
+
+/* The root-device failure a console line names ("Gave up waiting for root
+ * file system device"), or NULL. */
+const char *boot_console_root_cause(const char *line);
+
+/* Image boots: the first milestone of boot_image_chain not reached (-1: all
+ * were) and the likely cause in words (NULL when all were reached). */
+int boot_tracker_failed_milestone(const struct boot_tracker *t, const char **ret_cause);
 
 /* What the report says about the run besides milestones. */
 struct boot_run_info {

@@ -9,10 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "bootcheck/bootcheck.h"
+#include "bootcheck/bootplan.h"
+#include "bootcheck/disk_attach.h"
 #include "cli/commands.h"
 #include "common/util.h"
 #include "vmm/vmm.h"
@@ -21,10 +24,20 @@
  * are read from, and a panic that ends the machine instead of hanging. */
 #define BOOT_BASE_CMDLINE "console=ttyS0 panic=-1"
 #define BOOT_DEFAULT_TIMEOUT 300
+/* boot IMAGE: minutes each milestone may take after the one before. */
+#define BOOT_DEFAULT_MILESTONE_TIMEOUT 3
 
 static void boot_usage(FILE *f)
 {
 	fputs("Usage: nitrocheck boot --kernel FILE [OPTIONS]\n"
+	      "       nitrocheck boot IMAGE [OPTIONS]\n"
+	      "\n"
+	      "With IMAGE: boot the image's own default kernel, initramfs and command line\n"
+	      "(console=ttyS0 added, quiet dropped) with the image as an EBS-style NVMe\n"
+	      "root disk (never written) and confirm each milestone: kernel started, NVMe\n"
+	      "controller enabled, namespace identified, root file system mounted,\n"
+	      "multi-user reached. --kernel/--initrd/--append override the image's.\n"
+	      "      --milestone-timeout MINUTES  per milestone (IMAGE; default 3, 0: none)\n"
 	      "\n"
 	      "Boot a kernel (and initramfs) with no disk in nitrocheck's Nitro-style VMM\n"
 	      "(KVM, ACPI and SMBIOS as on EC2, COM1 console, PCI with MSI-X) and report\n"
@@ -97,9 +110,139 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *ret)
 	return 0;
 }
 
+/* boot IMAGE: what the image's options add to the --kernel ones. */
+struct boot_image {
+	unsigned int milestone_timeout_min;
+};
+
+/* The image's command line as booted: "quiet" dropped (the console is what
+ * the milestones are read from), console=ttyS0 added when missing, then
+ * --append. */
+static char *image_cmdline(const char *image_args, const char *append)
+{
+	_cleanup_free_ char *copy = strdup(image_args ? image_args : "");
+	char *out = strdup(""), *save = NULL;
+	bool has_console = false;
+
+	if (!copy || !out)
+		goto fail;
+	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		char *next;
+
+		if (streq(w, "quiet"))
+			continue;
+		if (streq(w, "console=ttyS0") || startswith(w, "console=ttyS0,"))
+			has_console = true;
+		next = strdup_printf("%s%s%s", out, *out ? " " : "", w);
+		if (!next)
+			goto fail;
+		free(out);
+		out = next;
+	}
+	if (!has_console || (append && *append)) {
+		char *next = strdup_printf("%s%s%s%s%s", out, *out ? " " : "",
+					   has_console ? "" : "console=ttyS0",
+					   append && *append && !has_console ? " " : "",
+					   append ? append : "");
+
+		if (!next)
+			goto fail;
+		free(out);
+		out = next;
+	}
+	return out;
+fail:
+	free(out);
+	return NULL;
+}
+
+static int boot_image_main(const char *path, const struct boot_image *image,
+			   struct vmm_config *cfg, const char *append, unsigned int timeout,
+			   unsigned long long mem_mib, bool console, const char *format,
+			   char **argv)
+{
+	struct nc_boot_plan plan = { 0 };
+	struct disk_attachment disk;
+	struct bootcheck_run run;
+	struct nc_err err = { 0 };
+	struct boot_run_info info;
+	_cleanup_free_ char *cmdline = NULL;
+	int rc, code = NC_EXIT_ERROR;
+
+	/* Say it before the scan: without KVM nothing here can run. */
+	if (access("/dev/kvm", R_OK | W_OK) < 0) {
+		fprintf(stderr,
+			"nitrocheck boot: /dev/kvm: %s: this machine cannot run the VMM; run it "
+			"in the KVM lab: tests/kvmlab/run nitrocheck boot %s\n",
+			strerror(errno), path);
+		return NC_EXIT_ERROR;
+	}
+	rc = boot_plan_from_image(path, cli_default_rules_dir(), &plan, &err);
+	if (rc < 0) {
+		fprintf(stderr, "nitrocheck boot: %s\n", err.msg[0] ? err.msg : strerror(-rc));
+		boot_plan_free(&plan);
+		return NC_EXIT_ERROR;
+	}
+	if (!cfg->kernel)
+		cfg->kernel = plan.kernel;
+	if (!cfg->initrd)
+		cfg->initrd = plan.initrd;
+	cmdline = image_cmdline(plan.cmdline, append);
+	if (!cmdline)
+		goto out;
+	cfg->cmdline = cmdline;
+	cfg->mem_bytes = mem_mib << 20;
+	cfg->console_fd = console ? STDERR_FILENO : -1;
+	disk_attachment_setup(&disk, path, cfg);
+
+	rc = bootcheck_run_image(cfg, timeout, image->milestone_timeout_min * 60, &run, &err);
+	if (rc < 0) {
+		fprintf(stderr, "nitrocheck boot: %s\n", err.msg[0] ? err.msg : strerror(-rc));
+		goto out_run;
+	}
+	info = (struct boot_run_info){
+		.kernel = cfg->kernel,
+		.initrd = cfg->initrd,
+		.cmdline = cmdline,
+		.argv = argv,
+		.cpus = cfg->cpus,
+		.mem_mib = mem_mib,
+		.instance_type = cfg->instance_type,
+		.uuid = run.uuid,
+		.exit_reason = vmm_exit_reason_name(run.result.reason),
+		.exit_detail = run.result.detail,
+		.exits = run.result.exits,
+		.rss_kib = run.mem.rss_kib,
+		.guest_rss_kib = run.mem.guest_rss_kib,
+		.anon_kib = run.mem.anon_kib,
+		.guest_anon_kib = run.mem.guest_anon_kib,
+	};
+	code = boot_tracker_verdict(&run.tracker, NULL) == BOOT_VERDICT_PASS ? NC_EXIT_OK :
+									     NC_EXIT_FAIL;
+	if (streq(format, "json")) {
+		json_t *j = boot_report_json(&run.tracker, &info);
+
+		if (!j || json_object_set_new(j, "image", json_string(path)) < 0 ||
+		    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+			code = NC_EXIT_ERROR;
+		else
+			fputc('\n', stdout);
+		json_decref(j);
+	} else {
+		printf("image: %s (NVMe root disk, EBS name /dev/xvda; never written)\n", path);
+		boot_report_text(stdout, &run.tracker, &info);
+	}
+out_run:
+	bootcheck_run_free(&run);
+	disk_attachment_free(&disk);
+out:
+	boot_plan_free(&plan);
+	return cli_finish_stdout(code);
+}
+
 int cmd_boot(int argc, char **argv)
 {
-	enum { OPT_UUID = 0x100, OPT_CONSOLE, OPT_TIMEOUT };
+	enum { OPT_UUID = 0x100, OPT_CONSOLE, OPT_TIMEOUT, OPT_MILESTONE_TIMEOUT };
 	static const struct option options[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -110,6 +253,7 @@ int cmd_boot(int argc, char **argv)
 		{ "uuid", required_argument, NULL, OPT_UUID },
 		{ "console", no_argument, NULL, OPT_CONSOLE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "milestone-timeout", required_argument, NULL, OPT_MILESTONE_TIMEOUT },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -122,6 +266,7 @@ int cmd_boot(int argc, char **argv)
 	unsigned long long mem_mib = VMM_DEFAULT_MEM >> 20;
 	unsigned int timeout = BOOT_DEFAULT_TIMEOUT;
 	bool console = false;
+	struct boot_image image = { .milestone_timeout_min = BOOT_DEFAULT_MILESTONE_TIMEOUT };
 	struct boot_run_info info;
 	int c, rc, code;
 
@@ -168,6 +313,13 @@ int cmd_boot(int argc, char **argv)
 				return NC_EXIT_ERROR;
 			}
 			break;
+		case OPT_MILESTONE_TIMEOUT:
+			if (parse_uint(optarg, 24 * 60, &image.milestone_timeout_min) < 0) {
+				fprintf(stderr, "nitrocheck boot: --milestone-timeout %s: minutes\n",
+					optarg);
+				return NC_EXIT_ERROR;
+			}
+			break;
 		case 'f':
 			format = optarg;
 			if (!streq(format, "text") && !streq(format, "json")) {
@@ -184,13 +336,14 @@ int cmd_boot(int argc, char **argv)
 			return NC_EXIT_ERROR;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr,
-			"nitrocheck boot: unexpected argument '%s' (booting a disk image is not "
-			"supported yet: use --kernel/--initrd)\nTry 'nitrocheck boot --help'.\n",
-			argv[optind]);
+	if (optind + 1 < argc) {
+		fprintf(stderr, "nitrocheck boot: unexpected argument '%s' (one IMAGE)\n"
+				"Try 'nitrocheck boot --help'.\n", argv[optind + 1]);
 		return NC_EXIT_ERROR;
 	}
+	if (optind < argc)
+		return boot_image_main(argv[optind], &image, &cfg, append, timeout, mem_mib,
+				       console, format, argv);
 	if (!cfg.kernel) {
 		fprintf(stderr, "nitrocheck boot: --kernel is required\n"
 				"Try 'nitrocheck boot --help'.\n");
