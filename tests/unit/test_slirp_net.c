@@ -166,6 +166,34 @@ static size_t dhcp_frame(uint8_t *f, uint8_t type, uint32_t xid, uint32_t req_ip
 	return 14 + 20 + 8 + blen;
 }
 
+/* IP header and UDP checksums of a frame verify, and the lengths agree. */
+static void assert_udp_frame_valid(const uint8_t *f, size_t len)
+{
+	const uint8_t *ip = f + 14, *udp = ip + 20;
+	uint16_t ulen = get16(udp + 4);
+	uint8_t ph[12];
+
+	assert_int_equal(get16(ip + 2), len - 14);
+	assert_int_equal(ulen, len - 14 - 20);
+	assert_int_equal(fold(sum16(ip, 20, 0)), 0);
+	assert_int_not_equal(get16(udp + 6), 0);   /* slirp fills it; so do we */
+	memcpy(ph, ip + 12, 8);
+	ph[8] = 0;
+	ph[9] = 17;
+	put16(ph + 10, ulen);
+	assert_int_equal(fold(sum16(udp, ulen, sum16(ph, 12, 0))), 0);
+}
+
+/* The router option of a server message: 172.31.0.1, once. */
+static void assert_router_option(const uint8_t *f, size_t len)
+{
+	const uint8_t *val;
+
+	assert_int_equal(frame_dhcp_option(f, len, 3, &val), 4);
+	assert_int_equal(get32(val), NET_SLIRP_GATEWAY);
+	assert_udp_frame_valid(f, len);
+}
+
 static bool is_dhcp_type(const uint8_t *f, size_t len, void *arg)
 {
 	struct dhcp_info info;
@@ -226,6 +254,7 @@ static void lease(struct slirp_fixture *t)
 	assert_int_equal(info.yiaddr >> 16, (172u << 8) | 31u);   /* 172.31.x.x */
 	assert_int_equal(info.yiaddr, NET_SLIRP_GUEST);
 	assert_memory_equal(info.chaddr, guest_mac, 6);
+	assert_router_option(f, len);
 
 	len = dhcp_frame(f, DHCP_REQUEST, 0xabcd1235, info.yiaddr);
 	assert_int_equal(net_backend_send(t->nb, f, len), 0);
@@ -233,6 +262,7 @@ static void lease(struct slirp_fixture *t)
 	assert_true(wait_frame(&t->log, &t->cursor, is_dhcp_type, &want, f, &len) >= 0);
 	assert_int_equal(frame_dhcp_parse(f, len, &info), 1);
 	assert_int_equal(info.yiaddr, NET_SLIRP_GUEST);
+	assert_router_option(f, len);
 
 	pthread_mutex_lock(&t->log.lock);
 	assert_int_equal(t->log.events[VMM_EV_NET_DHCP_DISCOVER], 1);
@@ -435,10 +465,80 @@ static void test_frame_helpers(void **state)
 	assert_false(frame_arp_reply(f, 41, NET_SLIRP_IMDS, guest_mac, reply));
 }
 
+/* A server message (67 -> 68) of `type` whose options end `tail` bytes of
+ * zero padding after the end option. */
+static size_t dhcp_server_frame(uint8_t *f, uint8_t type, size_t tail)
+{
+	uint8_t *ip = f + 14, *udp = ip + 20, *b = udp + 8;
+	size_t blen = 240 + 3 + 5 + 1 + tail;   /* 53, 55, end */
+
+	dhcp_frame(f, type, 99, 0);
+	put16(udp, 67);
+	put16(udp + 2, 68);
+	put16(udp + 4, (uint16_t)(8 + blen));
+	put16(udp + 6, 0x1111);
+	ip_header(ip, 20 + 8 + blen, 17, NET_SLIRP_GATEWAY, 0xffffffff);
+	assert_int_equal(b[248], 255);
+	return 14 + 20 + 8 + blen;
+}
+
+static void test_dhcp_router_option(void **state)
+{
+	uint8_t f[2048], before[2048];
+	const uint8_t *val;
+	struct dhcp_info info;
+	size_t len;
+	int r;
+
+	/* No padding: the frame grows by the option's 6 bytes. */
+	len = dhcp_server_frame(f, DHCP_OFFER, 0);
+	assert_int_equal(frame_dhcp_option(f, len, 3, &val), -ENOENT);
+	assert_int_equal(frame_dhcp_option(f, len, 53, &val), 1);
+	r = frame_dhcp_add_router(f, len, sizeof(f), NET_SLIRP_GATEWAY);
+	assert_int_equal(r, len + 6);
+	assert_router_option(f, (size_t)r);
+	assert_int_equal(frame_dhcp_parse(f, (size_t)r, &info), 1);
+	assert_int_equal(info.type, DHCP_OFFER);
+	assert_int_equal(frame_dhcp_option(f, (size_t)r, 53, &val), 1);
+	assert_int_equal(val[0], DHCP_OFFER);
+	/* Already there: nothing to do. */
+	memcpy(before, f, (size_t)r);
+	assert_int_equal(frame_dhcp_add_router(f, (size_t)r, sizeof(f), 1), r);
+	assert_memory_equal(f, before, (size_t)r);
+
+	/* Two bytes of padding: grows by 4. */
+	len = dhcp_server_frame(f, DHCP_ACK, 2);
+	r = frame_dhcp_add_router(f, len, sizeof(f), NET_SLIRP_GATEWAY);
+	assert_int_equal(r, len + 4);
+	assert_router_option(f, (size_t)r);
+
+	/* Enough padding (as libslirp sends): same length. */
+	len = dhcp_server_frame(f, DHCP_ACK, 64);
+	r = frame_dhcp_add_router(f, len, sizeof(f), NET_SLIRP_GATEWAY);
+	assert_int_equal(r, len);
+	assert_router_option(f, (size_t)r);
+
+	/* No room to grow */
+	len = dhcp_server_frame(f, DHCP_OFFER, 0);
+	assert_int_equal(frame_dhcp_add_router(f, len, len + 5, NET_SLIRP_GATEWAY), -ENOSPC);
+
+	/* Client messages, NAKs and non-DHCP frames stay as they are. */
+	len = dhcp_frame(f, DHCP_REQUEST, 5, NET_SLIRP_GUEST);
+	memcpy(before, f, len);
+	assert_int_equal(frame_dhcp_add_router(f, len, sizeof(f), NET_SLIRP_GATEWAY), len);
+	assert_memory_equal(f, before, len);
+	len = dhcp_server_frame(f, DHCP_NAK, 0);
+	assert_int_equal(frame_dhcp_add_router(f, len, sizeof(f), NET_SLIRP_GATEWAY), len);
+	assert_int_equal(frame_dhcp_option(f, len, 3, &val), -ENOENT);
+	for (size_t l = 0; l < 14 + 20 + 8 + 240; l++)
+		assert_int_equal(frame_dhcp_add_router(f, l, sizeof(f), NET_SLIRP_GATEWAY), l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frame_helpers),
+		cmocka_unit_test(test_dhcp_router_option),
 		cmocka_unit_test(test_dhcp),
 		cmocka_unit_test(test_imds_through_slirp),
 	};

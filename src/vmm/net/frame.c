@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "vmm/net/frame.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define ETH_HLEN      14
@@ -102,6 +103,123 @@ int frame_dhcp_parse(const uint8_t *frame, size_t len, struct dhcp_info *ret)
 		i += 2 + (size_t)olen;
 	}
 	return 0;
+}
+
+/* Where a DHCP message's options are: the BOOTP payload b (blen bytes), or
+ * NULL when frame is no DHCP message. */
+static uint8_t *dhcp_payload(const uint8_t *frame, size_t len, size_t *ret_blen)
+{
+	struct dhcp_info info;
+	size_t ihl, tot;
+	const uint8_t *ip;
+
+	if (frame_dhcp_parse(frame, len, &info) != 1)
+		return NULL;
+	ip = ipv4_of(frame, len, &ihl, &tot);
+	*ret_blen = be16(ip + ihl + 4) - 8u;
+	return (uint8_t *)ip + ihl + 8;
+}
+
+/* Offset of option `code` (255: the end option) in b, or 0. */
+static size_t dhcp_option_at(const uint8_t *b, size_t blen, uint8_t code)
+{
+	size_t i;
+
+	for (i = BOOTP_FIXED + 4; i < blen;) {
+		if (b[i] == code)
+			return i;
+		if (b[i] == 0) {
+			i++;
+			continue;
+		}
+		if (b[i] == 255 || i + 1 >= blen || i + 2 + (size_t)b[i + 1] > blen)
+			return 0;
+		i += 2 + (size_t)b[i + 1];
+	}
+	return 0;
+}
+
+int frame_dhcp_option(const uint8_t *frame, size_t len, uint8_t code, const uint8_t **ret_val)
+{
+	size_t blen = 0, at;
+	const uint8_t *b = dhcp_payload(frame, len, &blen);
+
+	if (!b || code == 0 || code == 255)
+		return -ENOENT;
+	at = dhcp_option_at(b, blen, code);
+	if (!at)
+		return -ENOENT;
+	*ret_val = b + at + 2;
+	return b[at + 1];
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += be16(p + i);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+int frame_dhcp_add_router(uint8_t *frame, size_t len, size_t cap, uint32_t router)
+{
+	const size_t opt_len = 6;
+	struct dhcp_info info;
+	size_t blen = 0, end, ihl, tot, pad, grow;
+	uint8_t *b, *ip, *udp;
+	uint16_t ulen, sum;
+
+	if (frame_dhcp_parse(frame, len, &info) != 1 || info.from_client ||
+	    (info.type != DHCP_OFFER && info.type != DHCP_ACK))
+		return (int)len;
+	b = dhcp_payload(frame, len, &blen);
+	if (!b || dhcp_option_at(b, blen, 3))
+		return (int)len;
+	end = dhcp_option_at(b, blen, 255);
+	if (!end)
+		return (int)len;
+	/* Zero padding after the end option is ours to use. */
+	for (pad = 0; end + 1 + pad < blen && b[end + 1 + pad] == 0; pad++)
+		;
+	ip = (uint8_t *)ipv4_of(frame, len, &ihl, &tot);
+	udp = ip + ihl;
+	grow = pad >= opt_len ? 0 : opt_len - pad;
+	if (ETH_HLEN + tot + grow > cap)
+		return -ENOSPC;
+	len = ETH_HLEN + tot;   /* drop Ethernet padding */
+	if (grow) {
+		uint8_t *rest = b + end + 1 + pad;
+
+		memmove(rest + grow, rest, len - (size_t)(rest - frame));
+	}
+	b[end] = 3;
+	b[end + 1] = 4;
+	put_be32(b + end + 2, router);
+	b[end + opt_len] = 255;
+	if (grow) {
+		tot += grow;
+		len += grow;
+		put_be16(ip + 2, (uint16_t)tot);
+		put_be16(udp + 4, (uint16_t)(be16(udp + 4) + grow));
+		put_be16(ip + 10, 0);
+		put_be16(ip + 10, csum_fold(csum_add(0, ip, ihl)));
+	}
+	/* UDP checksum over the pseudo-header and the whole datagram. */
+	ulen = be16(udp + 4);
+	put_be16(udp + 6, 0);
+	sum = csum_fold(csum_add(csum_add((uint32_t)IPPROTO_UDP_ + ulen, ip + 12, 8), udp, ulen));
+	put_be16(udp + 6, sum ? sum : 0xffff);
+	return (int)len;
 }
 
 /* RFC 1624 incremental update of a ones'-complement checksum for a 32-bit

@@ -39,6 +39,18 @@ struct dhcp_info {
  * message-type option, 0 otherwise. */
 int frame_dhcp_parse(const uint8_t *frame, size_t len, struct dhcp_info *ret);
 
+/* Value of DHCP option `code` in a server or client message: its length,
+ * with *ret_val pointing into frame, or -ENOENT. */
+int frame_dhcp_option(const uint8_t *frame, size_t len, uint8_t code, const uint8_t **ret_val);
+
+/* Add the router option (3) to a DHCP OFFER/ACK that has none: libslirp in
+ * restricted mode leaves it out, and without a default route the guest
+ * cannot reach 169.254.169.254. Uses the zero padding after the end option
+ * when there is room, otherwise grows the frame (cap bytes available); IP
+ * and UDP lengths and checksums are fixed. Returns the new length (== len
+ * when nothing was to do) or -ENOSPC. */
+int frame_dhcp_add_router(uint8_t *frame, size_t len, size_t cap, uint32_t router);
+
 /* Rewrite the IPv4 destination (dst true) or source address of a TCP
  * segment to or from port `port` (the destination port when dst, the source
  * port otherwise) when it equals `from`. Returns true when rewritten. */

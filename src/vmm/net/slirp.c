@@ -105,15 +105,20 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct net_slirp *ns = opaque;
 	uint8_t frame[MAX_FRAME];
+	size_t sent = len;
+	int r;
 
 	if (len > sizeof(frame))
 		return (ssize_t)len;   /* slirp never builds these; drop */
 	memcpy(frame, buf, len);
+	r = frame_dhcp_add_router(frame, len, sizeof(frame), NET_SLIRP_GATEWAY);
+	if (r > 0)
+		len = (size_t)r;
 	if (ns->imds_srv)
 		frame_rewrite_tcp4(frame, len, false, NET_SLIRP_IMDS_PROXY, NET_SLIRP_IMDS, 80);
 	tap_dhcp(ns, frame, len);
 	deliver(ns, frame, len);
-	return (ssize_t)len;
+	return (ssize_t)sent;
 }
 
 static void cb_guest_error(const char *msg, void *opaque)
