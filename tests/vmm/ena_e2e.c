@@ -5,11 +5,13 @@
  * NIC, its libslirp network and IMDS attached. Prints every device event
  * with its time since start ("EV +1.234s ena-probed") and the guest's
  * "NC-" lines; exits 0 when the driver probed the device, the link came up,
- * IO queues were created, DHCP was acknowledged and IMDS answered.
+ * IO queues were created, DHCP was acknowledged with router 172.31.0.1 and
+ * the guest read its instance-id from IMDS (through its default route).
  * Needs /dev/kvm (tests/kvmlab/run provides one).
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,11 @@ struct seen {
 	pthread_mutex_t lock;
 	struct timespec start;
 	unsigned int count[VMM_EV__MAX];
+	bool lease_router;      /* NC-LEASE ... router=172.31.0.1 */
+	bool imds_instance_id;  /* NC-IMDS-INSTANCE-ID: the configured id */
 };
+
+#define E2E_INSTANCE_ID "i-0e2e0e2e0e2e0e2e0"
 
 static void on_event(void *opaque, enum vmm_event ev, const char *detail)
 {
@@ -39,6 +45,10 @@ static void on_event(void *opaque, enum vmm_event ev, const char *detail)
 	if (ev == VMM_EV_CONSOLE_LINE) {
 		if (detail && !strncmp(detail, "NC-", 3))
 			printf("%s\n", detail);
+		if (detail && !strncmp(detail, "NC-LEASE:", 9) && strstr(detail, " router=172.31.0.1"))
+			s->lease_router = true;
+		if (detail && !strcmp(detail, "NC-IMDS-INSTANCE-ID: " E2E_INSTANCE_ID))
+			s->imds_instance_id = true;
 	} else {
 		printf("EV +%.3fs %s%s%s\n", t, vmm_event_name(ev), detail ? " " : "",
 		       detail ? detail : "");
@@ -52,7 +62,7 @@ int main(int argc, char **argv)
 	struct seen s = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct vmm_nic_config ncfg = {
 		.mac = { 0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f },
-		.imds = { .instance_id = "i-0e2e0e2e0e2e0e2e0" },
+		.imds = { .instance_id = E2E_INSTANCE_ID },
 	};
 	enum vmm_event need[] = {
 		VMM_EV_ENA_RESET, VMM_EV_ENA_PROBED, VMM_EV_ENA_IO_QUEUES, VMM_EV_ENA_LINK_UP,
@@ -114,5 +124,13 @@ int main(int argc, char **argv)
 			printf("MISSING %s\n", vmm_event_name(need[i]));
 			missing++;
 		}
+	if (!s.lease_router) {
+		printf("MISSING lease with router 172.31.0.1\n");
+		missing++;
+	}
+	if (!s.imds_instance_id) {
+		printf("MISSING IMDS answer instance-id %s\n", E2E_INSTANCE_ID);
+		missing++;
+	}
 	return missing ? 1 : 0;
 }
