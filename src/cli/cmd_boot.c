@@ -16,6 +16,7 @@
 #include "bootcheck/bootcheck.h"
 #include "bootcheck/bootplan.h"
 #include "bootcheck/disk_attach.h"
+#include "cli/boot_net.h"
 #include "cli/commands.h"
 #include "common/util.h"
 #include "vmm/vmm.h"
@@ -52,6 +53,11 @@ static void boot_usage(FILE *f)
 	      "  -t, --instance-type TYPE  SMBIOS product name (default m5.large)\n"
 	      "      --uuid UUID           SMBIOS UUID and serial (default: random ec2...)\n"
 	      "      --console             copy the guest console to stderr\n"
+	      "      --mac MAC             the ENA NIC's MAC (default: random, locally administered)\n"
+	      "      --user-data FILE      IMDS user-data (default: none, 404)\n"
+	      "      --no-net              no ENA NIC (default: ENA at 00:05.0 with DHCP and IMDS;\n"
+	      "                            network milestones: ENA probed, interface up, DHCP\n"
+	      "                            request seen, lease acknowledged, IMDS contacted)\n"
 	      "      --timeout SECONDS     give up after this long (default 300, 0: never)\n"
 	      "  -f, --format text|json    report format (default text)\n"
 	      "  -h, --help                show this help\n"
@@ -159,7 +165,7 @@ fail:
 static int boot_image_main(const char *path, const struct boot_image *image,
 			   struct vmm_config *cfg, const char *append, unsigned int timeout,
 			   unsigned long long mem_mib, bool console, const char *format,
-			   char **argv)
+			   char **argv, const struct boot_net *net)
 {
 	struct nc_boot_plan plan = { 0 };
 	struct disk_attachment disk;
@@ -223,6 +229,8 @@ static int boot_image_main(const char *path, const struct boot_image *image,
 		json_t *j = boot_report_json(&run.tracker, &info);
 
 		if (!j || json_object_set_new(j, "image", json_string(path)) < 0 ||
+		    (net && json_object_set_new(j, "network",
+						net_report_json(&run.tracker, &net->watch)) < 0) ||
 		    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
 			code = NC_EXIT_ERROR;
 		else
@@ -231,6 +239,8 @@ static int boot_image_main(const char *path, const struct boot_image *image,
 	} else {
 		printf("image: %s (NVMe root disk, EBS name /dev/xvda; never written)\n", path);
 		boot_report_text(stdout, &run.tracker, &info);
+		if (net)
+			net_report_text(stdout, &run.tracker, &net->watch);
 	}
 out_run:
 	bootcheck_run_free(&run);
@@ -242,7 +252,8 @@ out:
 
 int cmd_boot(int argc, char **argv)
 {
-	enum { OPT_UUID = 0x100, OPT_CONSOLE, OPT_TIMEOUT, OPT_MILESTONE_TIMEOUT };
+	enum { OPT_UUID = 0x100, OPT_CONSOLE, OPT_TIMEOUT, OPT_MILESTONE_TIMEOUT,
+	       OPT_MAC, OPT_USER_DATA, OPT_NO_NET };
 	static const struct option options[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -254,6 +265,9 @@ int cmd_boot(int argc, char **argv)
 		{ "console", no_argument, NULL, OPT_CONSOLE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "milestone-timeout", required_argument, NULL, OPT_MILESTONE_TIMEOUT },
+		{ "mac", required_argument, NULL, OPT_MAC },
+		{ "user-data", required_argument, NULL, OPT_USER_DATA },
+		{ "no-net", no_argument, NULL, OPT_NO_NET },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -268,6 +282,10 @@ int cmd_boot(int argc, char **argv)
 	bool console = false;
 	struct boot_image image = { .milestone_timeout_min = BOOT_DEFAULT_MILESTONE_TIMEOUT };
 	struct boot_run_info info;
+	struct boot_net net;
+	const char *user_data = NULL;
+	uint8_t mac[6];
+	bool have_mac = false, with_net = true;
 	int c, rc, code;
 
 	vmm_config_init(&cfg);
@@ -320,6 +338,20 @@ int cmd_boot(int argc, char **argv)
 				return NC_EXIT_ERROR;
 			}
 			break;
+		case OPT_MAC:
+			if (boot_net_parse_mac(optarg, mac) < 0) {
+				fprintf(stderr, "nitrocheck boot: --mac %s: a unicast MAC such as "
+						"0a:1b:2c:3d:4e:5f\n", optarg);
+				return NC_EXIT_ERROR;
+			}
+			have_mac = true;
+			break;
+		case OPT_USER_DATA:
+			user_data = optarg;
+			break;
+		case OPT_NO_NET:
+			with_net = false;
+			break;
 		case 'f':
 			format = optarg;
 			if (!streq(format, "text") && !streq(format, "json")) {
@@ -341,18 +373,38 @@ int cmd_boot(int argc, char **argv)
 				"Try 'nitrocheck boot --help'.\n", argv[optind + 1]);
 		return NC_EXIT_ERROR;
 	}
-	if (optind < argc)
-		return boot_image_main(argv[optind], &image, &cfg, append, timeout, mem_mib,
-				       console, format, argv);
+	/* The e2e tests' do-nothing device may take the ENA's slot. */
+	if (getenv("NITROCHECK_VMM_TEST_DEVICE_SLOT"))
+		with_net = false;
+	if (with_net) {
+		rc = boot_net_setup(&net, have_mac ? mac : NULL, user_data, &cfg, &err);
+		if (rc < 0) {
+			fprintf(stderr, "nitrocheck boot: %s\n", err.msg);
+			boot_net_free(&net);
+			return NC_EXIT_ERROR;
+		}
+	}
+	if (optind < argc) {
+		code = boot_image_main(argv[optind], &image, &cfg, append, timeout, mem_mib,
+				       console, format, argv, with_net ? &net : NULL);
+		if (with_net)
+			boot_net_free(&net);
+		return code;
+	}
 	if (!cfg.kernel) {
 		fprintf(stderr, "nitrocheck boot: --kernel is required\n"
 				"Try 'nitrocheck boot --help'.\n");
+		if (with_net)
+			boot_net_free(&net);
 		return NC_EXIT_ERROR;
 	}
 	cmdline = append && *append ? strdup_printf("%s %s", BOOT_BASE_CMDLINE, append) :
 				      strdup(BOOT_BASE_CMDLINE);
-	if (!cmdline)
+	if (!cmdline) {
+		if (with_net)
+			boot_net_free(&net);
 		return NC_EXIT_ERROR;
+	}
 	cfg.cmdline = cmdline;
 	cfg.mem_bytes = mem_mib << 20;
 	cfg.console_fd = console ? STDERR_FILENO : -1;
@@ -371,6 +423,8 @@ int cmd_boot(int argc, char **argv)
 	if (rc < 0) {
 		fprintf(stderr, "nitrocheck boot: %s\n", err.msg[0] ? err.msg : strerror(-rc));
 		bootcheck_run_free(&run);
+		if (with_net)
+			boot_net_free(&net);
 		return NC_EXIT_ERROR;
 	}
 
@@ -396,14 +450,21 @@ int cmd_boot(int argc, char **argv)
 	if (streq(format, "json")) {
 		json_t *j = boot_report_json(&run.tracker, &info);
 
-		if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+		if (!j ||
+		    (with_net && json_object_set_new(j, "network",
+						     net_report_json(&run.tracker, &net.watch)) < 0) ||
+		    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
 			code = NC_EXIT_ERROR;
 		else
 			fputc('\n', stdout);
 		json_decref(j);
 	} else {
 		boot_report_text(stdout, &run.tracker, &info);
+		if (with_net)
+			net_report_text(stdout, &run.tracker, &net.watch);
 	}
 	bootcheck_run_free(&run);
+	if (with_net)
+		boot_net_free(&net);
 	return cli_finish_stdout(code);
 }

@@ -1106,6 +1106,8 @@ void vmm_destroy(struct vmm *vm)
 	if (!vm)
 		return;
 	vmm_join_vcpus(vm);
+	if (vm->cfg.detach_nic)
+		vm->cfg.detach_nic(vm->cfg.nic_opaque);
 	for (unsigned int i = 0; i < vm->n_vcpus; i++) {
 		if (vm->vcpus[i].run)
 			munmap(vm->vcpus[i].run, vm->run_size);

@@ -74,6 +74,9 @@ struct vmm_config {
 	void *nic_opaque;
 	/* A do-nothing PCI device at this slot for tests (vmm/testdev.h); 0: none. */
 	uint8_t test_device_slot;
+	/* Called (with nic_opaque) by vmm_destroy once the vCPUs are gone and
+	 * before guest memory is: the NIC's network thread DMAs into it. */
+	void (*detach_nic)(void *opaque);
 };
 
 enum vmm_exit_reason {

@@ -71,12 +71,23 @@ void vmm_nic_stats(struct vmm_nic *nic, struct ena_stats *ret)
 		ena_get_stats(nic->ena, ret);
 }
 
-void vmm_nic_free(struct vmm_nic *nic)
+void vmm_nic_detach(void *opaque)
 {
+	struct vmm_nic *nic = opaque;
+
 	if (!nic)
 		return;
 	/* The device first: it detaches from the backend. */
 	ena_destroy(nic->ena);
+	nic->ena = NULL;
 	net_slirp_destroy(nic->net);
+	nic->net = NULL;
+}
+
+void vmm_nic_free(struct vmm_nic *nic)
+{
+	if (!nic)
+		return;
+	vmm_nic_detach(nic);
 	free(nic);
 }

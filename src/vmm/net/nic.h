@@ -38,7 +38,10 @@ int vmm_nic_new(const struct vmm_nic_config *cfg, struct vmm_nic **ret);
 /* The attach_nic hook: creates the network and the device, registers it
  * at slot 5 and starts the network thread. */
 int vmm_nic_attach(struct vmm *vm, void *opaque, struct nc_err *err);
-/* The device's counters (zero before attach). */
+/* The vmm_config.detach_nic hook: stops the network thread and the device
+ * (vmm_destroy calls it before guest memory goes); vmm_nic_free after. */
+void vmm_nic_detach(void *opaque);
+/* The device's counters (zero before attach and after detach). */
 void vmm_nic_stats(struct vmm_nic *nic, struct ena_stats *ret);
 void vmm_nic_free(struct vmm_nic *nic);
 
