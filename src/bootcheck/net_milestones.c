@@ -52,12 +52,28 @@ static void copy_word(char *dst, size_t size, const char *src, size_t len)
 	dst[len] = '\0';
 }
 
+/* A kernel message of the ena driver: "[    5.9] ena 0000:00:05.0 ..." or
+ * "ena: ..." ("renamed" contains "ena" too: match the prefix). */
+static bool from_ena_driver(const char *line)
+{
+	if (line[0] == '[') {
+		const char *e = strchr(line, ']');
+
+		if (!e)
+			return false;
+		line = e + 1;
+		while (*line == ' ')
+			line++;
+	}
+	return startswith(line, "ena ") || startswith(line, "ena: ");
+}
+
 /* "ena 0000:00:05.0 ens5: renamed from eth0": the new and the old name. */
 static bool parse_renamed(const char *line, struct net_watch *w)
 {
 	const char *r = strstr(line, ": renamed from "), *start, *old;
 
-	if (!r || !strstr(line, "ena"))
+	if (!r || !from_ena_driver(line))
 		return false;
 	for (start = r; start > line && start[-1] != ' '; start--)
 		;
@@ -94,7 +110,7 @@ void net_watch_event(struct net_watch *w, enum vmm_event ev, const char *detail)
 		add_path(w, detail);
 	} else if (ev == VMM_EV_CONSOLE_LINE) {
 		/* "ena: probe of 0000:00:05.0 failed with error -12" */
-		if (!w->probe_failed[0] && strstr(detail, "ena") && strstr(detail, "probe of") &&
+		if (!w->probe_failed[0] && from_ena_driver(detail) && strstr(detail, "probe of") &&
 		    strstr(detail, "failed"))
 			snprintf(w->probe_failed, sizeof(w->probe_failed), "%s", detail);
 		parse_renamed(detail, w);
