@@ -66,7 +66,8 @@ j = json.load(open(sys.argv[1]))
 assert j["schema_version"] == 1 and j["verdict"] == "pass", j["reason"]
 assert j["failed_milestone"] is None and j["cause"] is None
 cl = j["command_line"].split()
-assert "console=ttyS0" in cl and "quiet" not in cl, cl
+assert any(w == "console=ttyS0" or w.startswith("console=ttyS0,") for w in cl), cl
+assert "quiet" not in cl, cl
 assert any(w.startswith("root=UUID=") for w in cl), cl
 at = {m["name"]: m for m in j["milestones"]}
 chain = ["kernel-started", "nvme-enabled", "nvme-identified", "root-mounted", "multi-user"]
