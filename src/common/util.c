@@ -204,6 +204,31 @@ char *line_next(char **cursor)
 	return s;
 }
 
+int line_join_continued(const char *first, char **cursor, unsigned int *lineno,
+			char **ret_joined)
+{
+	char *joined = strdup(first);
+	size_t len;
+
+	if (!joined)
+		return -ENOMEM;
+	while ((len = strlen(joined)) && joined[len - 1] == '\\') {
+		char *next = line_next(cursor), *nj;
+
+		joined[len - 1] = ' ';
+		if (!next)
+			break;
+		(*lineno)++;
+		nj = strdup_printf("%s%s", joined, strstrip(next));
+		free(joined);
+		if (!nj)
+			return -ENOMEM;
+		joined = nj;
+	}
+	*ret_joined = joined;
+	return 0;
+}
+
 char *strstrip(char *s)
 {
 	char *e;

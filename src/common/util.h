@@ -111,6 +111,12 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, size_t
 /* Iterate over the lines of a text buffer in place (modifies it). */
 char *line_next(char **cursor);
 
+/* A logical line: first (already stripped) plus the following lines of
+ * *cursor while the text ends in a backslash, which becomes a space; each
+ * continuation is stripped and counts in *lineno. Returns a new string. */
+int line_join_continued(const char *first, char **cursor, unsigned int *lineno,
+			char **ret_joined);
+
 /* Trim ASCII whitespace in place; returns s advanced past leading space. */
 char *strstrip(char *s);
 

@@ -18,7 +18,6 @@ int ini_parse(const char *text, ini_fn fn, void *ud)
 		_cleanup_free_ char *joined = NULL;
 		unsigned int first = ++lineno;
 		char *s = strstrip(l), *eq, *key, *val;
-		size_t len;
 		int r;
 
 		if (!*s || *s == '#' || *s == ';')
@@ -34,23 +33,9 @@ int ini_parse(const char *text, ini_fn fn, void *ud)
 				return -ENOMEM;
 			continue;
 		}
-		joined = strdup(s);
-		if (!joined)
-			return -ENOMEM;
 		/* systemd: a backslash at the end joins the next line. */
-		while ((len = strlen(joined)) && joined[len - 1] == '\\') {
-			char *next = line_next(&cur), *nj;
-
-			joined[len - 1] = ' ';
-			if (!next)
-				break;
-			lineno++;
-			nj = strdup_printf("%s%s", joined, strstrip(next));
-			if (!nj)
-				return -ENOMEM;
-			free(joined);
-			joined = nj;
-		}
+		if (line_join_continued(s, &cur, &lineno, &joined) < 0)
+			return -ENOMEM;
 		eq = strchr(joined, '=');
 		if (!eq)
 			continue;

@@ -159,27 +159,12 @@ int udev_rules_parse(const char *text, struct nc_udev_rule **rules, size_t *n,
 		struct nc_udev_rule r = { .line = ++lineno };
 		struct nc_udev_rule *nv;
 		char *s = strstrip(l);
-		size_t len;
 		int k;
 
 		if (!*s || *s == '#')
 			continue;
-		joined = strdup(s);
-		if (!joined)
+		if (line_join_continued(s, &cur, &lineno, &joined) < 0)
 			return -ENOMEM;
-		while ((len = strlen(joined)) && joined[len - 1] == '\\') {
-			char *next = line_next(&cur), *nj;
-
-			joined[len - 1] = '\0';
-			if (!next)
-				break;
-			lineno++;
-			nj = strdup_printf("%s %s", joined, strstrip(next));
-			if (!nj)
-				return -ENOMEM;
-			free(joined);
-			joined = nj;
-		}
 		r.text = strdup(joined);
 		if (!r.text)
 			return -ENOMEM;

@@ -74,27 +74,12 @@ int modprobe_parse(const char *text, const char *file, struct nc_modprobe_block 
 		_cleanup_free_ char *joined = NULL, *raw = NULL;
 		unsigned int first = ++lineno;
 		char *s = strstrip(l), *cmd, *mod, *rest, *save = NULL;
-		size_t len;
 		int r = 0;
 
 		if (!*s || *s == '#')
 			continue;
-		joined = strdup(s);
-		if (!joined)
+		if (line_join_continued(s, &cur, &lineno, &joined) < 0)
 			return -ENOMEM;
-		while ((len = strlen(joined)) && joined[len - 1] == '\\') {
-			char *next = line_next(&cur), *nj;
-
-			joined[len - 1] = ' ';
-			if (!next)
-				break;
-			lineno++;
-			nj = strdup_printf("%s%s", joined, strstrip(next));
-			if (!nj)
-				return -ENOMEM;
-			free(joined);
-			joined = nj;
-		}
 		raw = strdup(joined);
 		if (!raw)
 			return -ENOMEM;
