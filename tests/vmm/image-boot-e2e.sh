@@ -45,7 +45,10 @@ boot() {
 	cp --reflink=auto "$src" "$img"
 	sha256sum "$img" >"$WORK/$name.sha256"
 	set +e
-	"${run[@]}" "$NITROCHECK" boot "$img" --memory 1G --append no_timer_check \
+	# --no-net: this test is the NVMe root path (issue 5); with the ENA NIC on,
+	# one run in three here ended in a triple fault during systemd start-up
+	# (under investigation in issue 6), which is not what this test asks.
+	"${run[@]}" "$NITROCHECK" boot "$img" --no-net --memory 1G --append no_timer_check \
 		--timeout 600 --milestone-timeout 2 --format json --console \
 		>"$WORK/$name.json" 2>"$WORK/$name.console"
 	rc=$?
