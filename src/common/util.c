@@ -357,3 +357,18 @@ int read_file_in_root(int rootfd, const char *path, size_t max, char **ret_buf,
 		return fd;
 	return read_fd_full(fd, max, ret_buf, ret_size);
 }
+
+bool exists_in_root(int rootfd, const char *path)
+{
+	_cleanup_close_ int fd = openat_in_root(rootfd, path, O_PATH | O_CLOEXEC);
+
+	return fd >= 0;
+}
+
+const char *first_existing_in_root(int rootfd, const char *const *paths)
+{
+	for (size_t i = 0; paths[i]; i++)
+		if (exists_in_root(rootfd, paths[i]))
+			return paths[i];
+	return NULL;
+}

@@ -124,6 +124,10 @@ char *strstrip(char *s);
  * symlinks stay inside rootfd (openat2 RESOLVE_IN_ROOT). Returns an fd or
  * -errno. */
 int openat_in_root(int rootfd, const char *path, int flags);
+/* Whether path exists inside the root (symlinks resolved in it). */
+bool exists_in_root(int rootfd, const char *path);
+/* The first of a NULL-terminated list of paths that exists, or NULL. */
+const char *first_existing_in_root(int rootfd, const char *const *paths);
 /* read_file_at() through openat_in_root(). */
 int read_file_in_root(int rootfd, const char *path, size_t max, char **ret_buf,
 		      size_t *ret_size);

@@ -184,21 +184,6 @@ bool net_config_applies(const struct nc_net_config *c, const char *name)
 
 /* ---- snapshot access -------------------------------------------------------- */
 
-static bool snap_exists(int rootfd, const char *path)
-{
-	_cleanup_close_ int fd = openat_in_root(rootfd, path, O_PATH);
-
-	return fd >= 0;
-}
-
-static const char *snap_first(int rootfd, const char *const *paths)
-{
-	for (size_t i = 0; paths[i]; i++)
-		if (snap_exists(rootfd, paths[i]))
-			return paths[i];
-	return NULL;
-}
-
 /* Is dir/name in the snapshot a symlink to /dev/null (systemd's mask)? */
 static bool is_masked(int dirfd, const char *name)
 {
@@ -589,7 +574,7 @@ static int collect_net_setup_link(int rootfd, struct nc_net_facts *out)
 	static const char *const names[] = { "80-net-setup-link.rules",
 					     "80-net-name-slot.rules", NULL };
 	_cleanup_close_ int etc = -1;
-	const char *p = snap_first(rootfd, lib);
+	const char *p = first_existing_in_root(rootfd, lib);
 
 	out->have_net_setup_link = p != NULL;
 	if (p && !(out->net_setup_link_path = strdup(p)))
@@ -725,21 +710,21 @@ int net_collect(const struct nc_snapshot *snap, struct nc_net_facts *out,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	p = snap_first(rootfd, udevd);
+	p = first_existing_in_root(rootfd, udevd);
 	out->have_udev = p != NULL;
 	if (p && !(out->udev_path = strdup(p)))
 		goto oom;
-	out->have_biosdevname = snap_first(rootfd, biosdevname) != NULL;
-	out->have_nm = snap_first(rootfd, nm) != NULL;
+	out->have_biosdevname = first_existing_in_root(rootfd, biosdevname) != NULL;
+	out->have_nm = first_existing_in_root(rootfd, nm) != NULL;
 	out->nm_enabled = out->have_nm && unit_enabled(rootfd, "NetworkManager.service");
 	out->nm_auto_default = out->have_nm && !nm_conf_disables_auto_default(rootfd);
-	out->have_networkd = snap_first(rootfd, networkd) != NULL;
+	out->have_networkd = first_existing_in_root(rootfd, networkd) != NULL;
 	out->networkd_enabled = out->have_networkd &&
 				(unit_enabled(rootfd, "systemd-networkd.service") ||
 				 unit_enabled(rootfd, "systemd-networkd.socket"));
-	out->have_netplan = snap_first(rootfd, netplan) != NULL;
-	out->have_ifupdown = snap_first(rootfd, ifup) != NULL;
-	out->have_cloud_init = snap_first(rootfd, cloudinit) != NULL;
+	out->have_netplan = first_existing_in_root(rootfd, netplan) != NULL;
+	out->have_ifupdown = first_existing_in_root(rootfd, ifup) != NULL;
+	out->have_cloud_init = first_existing_in_root(rootfd, cloudinit) != NULL;
 	out->cloud_init_network = out->have_cloud_init && cloud_init_renders_network(rootfd);
 
 	if ((r = collect_net_setup_link(rootfd, out)) < 0 ||

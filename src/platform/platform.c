@@ -226,21 +226,6 @@ oom:
 	return 0;
 }
 
-static bool snap_exists(int rootfd, const char *path)
-{
-	_cleanup_close_ int fd = openat_in_root(rootfd, path, O_PATH);
-
-	return fd >= 0;
-}
-
-static const char *snap_first(int rootfd, const char *const *paths)
-{
-	for (size_t i = 0; paths[i]; i++)
-		if (snap_exists(rootfd, paths[i]))
-			return paths[i];
-	return NULL;
-}
-
 /* Architecture from the first init-like ELF file (symlinks resolved in the root). */
 static int collect_arch(int rootfd, struct nc_platform_facts *out)
 {
@@ -298,7 +283,7 @@ static int collect_shutdown(int rootfd, struct nc_platform_facts *out)
 	static const char *const acpid[] = { "/usr/sbin/acpid", "/sbin/acpid", NULL };
 	static const char *const logind[] = { "/usr/lib/systemd/systemd-logind",
 					      "/lib/systemd/systemd-logind", NULL };
-	const char *a = snap_first(rootfd, acpid), *l = snap_first(rootfd, logind);
+	const char *a = first_existing_in_root(rootfd, acpid), *l = first_existing_in_root(rootfd, logind);
 	bool ignored = l && logind_ignores_power_key(rootfd);
 
 	out->have_acpid = a != NULL;
@@ -327,8 +312,8 @@ int platform_collect(const struct nc_snapshot *snap, const struct nc_block_layou
 	r = find_efi_loaders(snap->rootfd, &loaders);
 	if (r >= 0)
 		r = platform_boot_mode(have_layout ? layout : NULL, loaders,
-				       snap_exists(snap->rootfd, "/boot/grub/i386-pc") ||
-					       snap_exists(snap->rootfd, "/boot/grub2/i386-pc"),
+				       exists_in_root(snap->rootfd, "/boot/grub/i386-pc") ||
+					       exists_in_root(snap->rootfd, "/boot/grub2/i386-pc"),
 				       out);
 	if (r >= 0) {
 		out->efi_loaders = TAKE_PTR(loaders);
