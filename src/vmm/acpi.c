@@ -5,10 +5,12 @@
 #include <string.h>
 
 #include "vmm/aml.h"
+#include "vmm/pci.h"
 
 #define ACPI_HDR_LEN 36
 #define FADT_LEN 276            /* revision 6 */
 #define FACS_LEN 64
+#define MCFG_LEN (ACPI_HDR_LEN + 8 + 16)       /* one allocation: bus 0 */
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -138,6 +140,22 @@ int acpi_build_dsdt(const struct acpi_config *cfg, uint8_t **ret_buf, size_t *re
 	aml_close(&a);          /* _CRS buffer */
 	aml_close(&a);          /* COM1 */
 
+	/* The ECAM window as a motherboard resource: Linux uses MCFG's
+	 * window only when it finds it reserved here (or in e820). */
+	if (cfg->ecam_base) {
+		aml_device_open(&a, "MRES");
+		aml_name_decl(&a, "_HID");
+		aml_eisaid(&a, "PNP0C02");
+		aml_name_decl(&a, "_UID");
+		aml_integer(&a, 0);
+		aml_name_decl(&a, "_CRS");
+		aml_buffer_open(&a);
+		aml_res_mem32_fixed(&a, (uint32_t)cfg->ecam_base, PCI_ECAM_BUS_SIZE);
+		aml_res_end(&a);
+		aml_close(&a);  /* _CRS buffer */
+		aml_close(&a);  /* MRES */
+	}
+
 	aml_close(&a);          /* \_SB */
 
 	/* \_S5: SLP_TYPa, SLP_TYPb, reserved, reserved. */
@@ -237,6 +255,20 @@ static void build_fadt(uint8_t *t, uint64_t facs_gpa, uint64_t dsdt_gpa)
 	acpi_finish(t);
 }
 
+/* MCFG (PCI Firmware spec 3.2, 4.1.2): one allocation, segment 0, bus 0. */
+static void build_mcfg(uint8_t *t, uint64_t ecam_base)
+{
+	uint8_t *e = t + ACPI_HDR_LEN + 8;
+
+	memset(t, 0, MCFG_LEN);
+	put64(e, ecam_base);
+	put16(e + 8, 0);        /* segment */
+	e[10] = 0;              /* start bus */
+	e[11] = 0;              /* end bus */
+	acpi_header(t, "MCFG", MCFG_LEN, 1, "AMZNMCFG");
+	acpi_finish(t);
+}
+
 static size_t align_up(size_t v, size_t a)
 {
 	return (v + a - 1) & ~(a - 1);
@@ -245,12 +277,16 @@ static size_t align_up(size_t v, size_t a)
 int acpi_build(const struct acpi_config *cfg, uint8_t *buf, size_t size, size_t *ret_len)
 {
 	_cleanup_free_ uint8_t *dsdt = NULL;
-	size_t dsdt_len, off, rsdp_off, xsdt_off, fadt_off, facs_off, madt_off, dsdt_off;
-	size_t madt_max;
+	size_t dsdt_len, off, rsdp_off, xsdt_off, fadt_off, facs_off, madt_off, mcfg_off, dsdt_off;
+	size_t madt_max, n_xsdt = cfg->ecam_base ? 3 : 2;
 	uint8_t *r;
 	int rc;
 
 	if (cfg->cpus == 0 || cfg->cpus > 254 || cfg->n_pci_slots > ACPI_MAX_SLOTS)
+		return -EINVAL;
+	/* The window must be aligned and below 4 GiB (Memory32Fixed). */
+	if ((cfg->ecam_base & (PCI_ECAM_BUS_SIZE - 1)) ||
+	    cfg->ecam_base + PCI_ECAM_BUS_SIZE > (1ull << 32))
 		return -EINVAL;
 	rc = acpi_build_dsdt(cfg, &dsdt, &dsdt_len);
 	if (rc < 0)
@@ -259,10 +295,11 @@ int acpi_build(const struct acpi_config *cfg, uint8_t *buf, size_t size, size_t 
 	madt_max = ACPI_HDR_LEN + 8 + 8 * cfg->cpus + 12 + 10 + 6;
 	rsdp_off = 0;
 	xsdt_off = align_up(rsdp_off + 36, 16);
-	fadt_off = align_up(xsdt_off + ACPI_HDR_LEN + 2 * 8, 16);
+	fadt_off = align_up(xsdt_off + ACPI_HDR_LEN + n_xsdt * 8, 16);
 	facs_off = align_up(fadt_off + FADT_LEN, 64);
 	madt_off = align_up(facs_off + FACS_LEN, 16);
-	dsdt_off = align_up(madt_off + madt_max, 16);
+	mcfg_off = align_up(madt_off + madt_max, 16);
+	dsdt_off = align_up(mcfg_off + (cfg->ecam_base ? MCFG_LEN : 0), 16);
 	off = dsdt_off + dsdt_len;
 	if (off > size)
 		return -ENOSPC;
@@ -275,11 +312,15 @@ int acpi_build(const struct acpi_config *cfg, uint8_t *buf, size_t size, size_t 
 
 	build_fadt(buf + fadt_off, cfg->base_gpa + facs_off, cfg->base_gpa + dsdt_off);
 	build_madt(cfg, buf + madt_off);
+	if (cfg->ecam_base)
+		build_mcfg(buf + mcfg_off, cfg->ecam_base);
 	memcpy(buf + dsdt_off, dsdt, dsdt_len);
 
-	acpi_header(buf + xsdt_off, "XSDT", ACPI_HDR_LEN + 2 * 8, 1, "AMZNFACP");
+	acpi_header(buf + xsdt_off, "XSDT", (uint32_t)(ACPI_HDR_LEN + n_xsdt * 8), 1, "AMZNFACP");
 	put64(buf + xsdt_off + ACPI_HDR_LEN, cfg->base_gpa + fadt_off);
 	put64(buf + xsdt_off + ACPI_HDR_LEN + 8, cfg->base_gpa + madt_off);
+	if (cfg->ecam_base)
+		put64(buf + xsdt_off + ACPI_HDR_LEN + 16, cfg->base_gpa + mcfg_off);
 	acpi_finish(buf + xsdt_off);
 
 	r = buf + rsdp_off;

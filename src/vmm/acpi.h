@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ACPI tables as a Nitro instance shows them: RSDP, XSDT, FADT (+FACS),
- * MADT and a DSDT with the PCI0 host bridge, the PCI slots with _ADR and
- * _SUN (a NIC in slot 5 becomes ens5), COM1 and \_S5 for poweroff.
+ * MADT, MCFG (when there is an ECAM window) and a DSDT with the PCI0 host
+ * bridge, the PCI slots with _ADR and _SUN (a NIC in slot 5 becomes ens5),
+ * COM1, the ECAM window as a motherboard resource and \_S5 for poweroff.
  * Pure: a config in, bytes out; the VMM copies them to guest memory.
  */
 #ifndef NC_VMM_ACPI_H
@@ -36,6 +37,10 @@ struct acpi_config {
 	uint64_t pci_mmio64_limit;
 	uint8_t pci_slots[ACPI_MAX_SLOTS];      /* occupied device numbers */
 	unsigned int n_pci_slots;
+	/* ECAM window of bus 0 (PCI_ECAM_BUS_SIZE bytes); 0: none. Listed in
+	 * MCFG and reserved by a PNP0C02 device, without which Linux ignores
+	 * it ("MMCONFIG ... not reserved in ACPI motherboard resources"). */
+	uint64_t ecam_base;
 };
 
 /* Lays out every table in buf (the RSDP first, at offset 0) for a guest

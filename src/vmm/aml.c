@@ -337,6 +337,16 @@ void aml_res_qword_mem(struct aml *a, uint64_t min, uint64_t max)
 	aml_le(a, max - min + 1, 8);
 }
 
+void aml_res_mem32_fixed(struct aml *a, uint32_t base, uint32_t len)
+{
+	/* Large item 0x86: information (bit 0: writeable), base, length. */
+	aml_byte(a, 0x86);
+	aml_le(a, 9, 2);
+	aml_byte(a, 0x01);
+	aml_le(a, base, 4);
+	aml_le(a, len, 4);
+}
+
 void aml_res_irq_noflags(struct aml *a, unsigned int irq)
 {
 	aml_byte(a, 0x22);

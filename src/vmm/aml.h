@@ -50,6 +50,8 @@ void aml_res_io(struct aml *a, uint16_t base, uint8_t len);
 void aml_res_word_io(struct aml *a, uint16_t min, uint16_t max);
 void aml_res_dword_mem(struct aml *a, uint32_t min, uint32_t max);
 void aml_res_qword_mem(struct aml *a, uint64_t min, uint64_t max);
+/* Memory32Fixed (ReadWrite, base, length). */
+void aml_res_mem32_fixed(struct aml *a, uint32_t base, uint32_t len);
 void aml_res_irq_noflags(struct aml *a, unsigned int irq);
 void aml_res_end(struct aml *a);
 

@@ -31,6 +31,7 @@ struct pci_device {
 struct pci_bus {
 	pthread_mutex_t lock;
 	uint32_t config_address;
+	uint64_t ecam_base;             /* 0: no ECAM window */
 	uint64_t mmio_next, mmio_limit;
 	uint32_t io_next, io_limit;
 	pci_msi_send_fn msi_send;
@@ -545,9 +546,55 @@ static bool bar_access(struct pci_bus *bus, uint64_t addr, void *data, unsigned 
 	return true;
 }
 
+int pci_bus_enable_ecam(struct pci_bus *bus, uint64_t base)
+{
+	if (!base || (base & (PCI_ECAM_BUS_SIZE - 1)))
+		return -EINVAL;
+	pthread_mutex_lock(&bus->lock);
+	bus->ecam_base = base;
+	pthread_mutex_unlock(&bus->lock);
+	return 0;
+}
+
+/* An access at offset off of bus 0's ECAM window: device in bits 19:15,
+ * function in 14:12, register in 11:0. The same config space as CF8/CFC;
+ * functions other than 0 and the extended space (256..4095) are absent. */
+static void ecam_access(struct pci_bus *bus, uint64_t off, void *data, unsigned int len,
+			bool is_write)
+{
+	unsigned int slot = (unsigned int)(off >> 15) & 0x1f;
+	unsigned int fn = (unsigned int)(off >> 12) & 0x7;
+	unsigned int reg = (unsigned int)off & 0xfff;
+
+	if (fn || !cfg_access_ok(reg, len)) {
+		if (!is_write)
+			memset(data, 0xff, len);
+		return;
+	}
+	if (is_write)
+		pci_config_write(bus, slot, reg, len, get_le(data, len));
+	else
+		put_le(data, len, pci_config_read(bus, slot, reg, len));
+}
+
 bool pci_bus_mmio(struct pci_bus *bus, uint64_t addr, void *data, unsigned int len,
 		  bool is_write)
 {
+	uint64_t ecam;
+
+	pthread_mutex_lock(&bus->lock);
+	ecam = bus->ecam_base;
+	pthread_mutex_unlock(&bus->lock);
+	if (ecam && addr >= ecam && addr - ecam < PCI_ECAM_BUS_SIZE) {
+		/* An access straddling the window's end is dropped whole. */
+		if (len > PCI_ECAM_BUS_SIZE - (addr - ecam)) {
+			if (!is_write)
+				memset(data, 0xff, len);
+			return true;
+		}
+		ecam_access(bus, addr - ecam, data, len, is_write);
+		return true;
+	}
 	return bar_access(bus, addr, data, len, is_write, false);
 }
 

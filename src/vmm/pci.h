@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * PCI bus 0: configuration mechanism #1 (ports CF8/CFC), the host bridge
+ * PCI bus 0: configuration mechanism #1 (ports CF8/CFC) and, when enabled,
+ * the memory-mapped ECAM window of bus 0 (both reach the same config
+ * space code), the host bridge
  * 8086:1237 at 00:00.0, BAR sizing and placement in the PCI hole, and the
  * MSI-X capability with its table and PBA emulated here. Devices are
  * described by struct pci_dev_desc (vmm/bus.h); their BAR accesses outside
@@ -24,6 +26,8 @@
 #define PCI_MAX_DEVICES 32
 #define PCI_MSIX_MAX_VECTORS 2048
 #define PCI_MSIX_CAP_OFFSET 0x40
+/* ECAM: 4 KiB per function, 8 functions, 32 devices: 1 MiB for bus 0. */
+#define PCI_ECAM_BUS_SIZE (1u << 20)
 
 /* The host bridge the guest finds at 00:00.0 (the i440FX's ids). */
 #define PCI_HOST_VENDOR 0x8086
@@ -47,9 +51,14 @@ void pci_bus_free(struct pci_bus *bus);
  * -EINVAL bad description, -EEXIST slot taken, -ENOSPC no room for BARs. */
 int pci_bus_register(struct pci_bus *bus, const struct pci_dev_desc *desc, void **ret_handle);
 
+/* Decodes the ECAM window of bus 0 at base (1 MiB aligned) in
+ * pci_bus_mmio from now on. -EINVAL for a misaligned base. */
+int pci_bus_enable_ecam(struct pci_bus *bus, uint64_t base);
+
 /* I/O port access: CF8/CFC and I/O BARs. false when nobody claims port. */
 bool pci_bus_pio(struct pci_bus *bus, uint16_t port, void *data, unsigned int len, bool is_write);
-/* Memory access to a BAR (and MSI-X table/PBA). false when unclaimed. */
+/* Memory access to the ECAM window or a BAR (and MSI-X table/PBA). false
+ * when unclaimed. */
 bool pci_bus_mmio(struct pci_bus *bus, uint64_t addr, void *data, unsigned int len,
 		  bool is_write);
 

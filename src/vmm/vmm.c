@@ -762,6 +762,8 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **ret_vm, struct nc_err 
 	uart_init(&vm->uart, uart_output, uart_irq, vm);
 	rc = pci_bus_new(VMM_PCI_MMIO_BASE, VMM_PCI_MMIO_LIMIT, VMM_PCI_IO_BASE, VMM_PCI_IO_LIMIT,
 			 host_msi_send, vm, &vm->pci);
+	if (rc == 0)
+		rc = pci_bus_enable_ecam(vm->pci, VMM_PCI_ECAM_BASE);
 	if (rc < 0) {
 		nc_err_set(err, rc, "PCI bus: %s", strerror(-rc));
 		goto fail;
@@ -869,6 +871,7 @@ static int write_tables(struct vmm *vm, uint64_t *ret_rsdp, struct nc_err *err)
 		.lapic_addr = VMM_LAPIC_ADDR,
 		.pci_mmio_base = VMM_PCI_MMIO_BASE,
 		.pci_mmio_limit = VMM_PCI_MMIO_LIMIT,
+		.ecam_base = VMM_PCI_ECAM_BASE,
 	};
 	struct smbios_config sc = {
 		.product = vm->instance_type,
@@ -904,6 +907,19 @@ static int write_tables(struct vmm *vm, uint64_t *ret_rsdp, struct nc_err *err)
 		return nc_err_set(err, rc, "SMBIOS tables: %s", strerror(-rc));
 	*ret_rsdp = ACPI_GPA;
 	return 0;
+}
+
+/* Inserts a reserved range into a sorted e820 map with room for one more
+ * entry (Linux checks the ECAM window against it). Returns the count. */
+static int e820_add_reserved(struct e820_entry *map, int n, uint64_t addr, uint64_t size)
+{
+	int at = 0;
+
+	while (at < n && map[at].addr < addr)
+		at++;
+	memmove(&map[at + 1], &map[at], (size_t)(n - at) * sizeof(map[0]));
+	map[at] = (struct e820_entry){ .addr = addr, .size = size, .type = E820_RESERVED };
+	return n + 1;
 }
 
 static int vmm_load(struct vmm *vm, uint64_t *ret_entry, uint64_t *ret_cr3, struct nc_err *err)
@@ -957,9 +973,10 @@ static int vmm_load(struct vmm *vm, uint64_t *ret_entry, uint64_t *ret_cr3, stru
 	rc = write_tables(vm, &l.rsdp_gpa, err);
 	if (rc < 0)
 		return rc;
-	n = e820_build(vm->low_ram, vm->high_ram, e820, 8);
+	n = e820_build(vm->low_ram, vm->high_ram, e820, 7);
 	if (n < 0)
 		return nc_err_set(err, n, "e820: %s", strerror(-n));
+	n = e820_add_reserved(e820, n, VMM_PCI_ECAM_BASE, PCI_ECAM_BUS_SIZE);
 	l.e820 = e820;
 	l.n_e820 = (unsigned int)n;
 	p = guest_mem_ptr(&vm->mem, ZERO_PAGE_GPA, BP_ZERO_PAGE_SIZE);

@@ -5,7 +5,7 @@
  * BARs, IOAPIC and LAPIC), CPUID as KVM supports it with the KVM signature
  * and no Xen leaves, direct 64-bit boot of a bzImage, ACPI and SMBIOS as
  * EC2 shows them, COM1 (8250) as the console, ACPI PM1a poweroff, i8042
- * and triple-fault reset, PCI bus 0 with MSI-X delivered by KVM_SIGNAL_MSI.
+ * and triple-fault reset, PCI bus 0 (CF8/CFC and ECAM) with MSI-X.
  *
  * Use:
  *	struct vmm_config cfg;
@@ -43,7 +43,10 @@
 #define VMM_LOW_RAM_MAX 0xc0000000ull           /* 3 GiB, then the PCI hole */
 #define VMM_HIGH_RAM_BASE 0x100000000ull
 #define VMM_PCI_MMIO_BASE 0xc0000000u
-#define VMM_PCI_MMIO_LIMIT 0xfebfffffu          /* below the IOAPIC */
+#define VMM_PCI_MMIO_LIMIT 0xdfffffffu          /* BARs: 512 MiB */
+/* ECAM of bus 0 (1 MiB): above the BAR window, far below the IOAPIC, LAPIC
+ * and KVM's TSS pages; reserved in e820 and in the DSDT. */
+#define VMM_PCI_ECAM_BASE 0xe0000000u
 #define VMM_PCI_IO_BASE 0xc000
 #define VMM_PCI_IO_LIMIT 0xffff
 #define VMM_IOAPIC_ADDR 0xfec00000u

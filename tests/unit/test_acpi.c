@@ -32,9 +32,10 @@ static struct acpi_config test_config(void)
 		.ioapic_addr = 0xfec00000,
 		.lapic_addr = 0xfee00000,
 		.pci_mmio_base = 0xc0000000,
-		.pci_mmio_limit = 0xfebfffff,
+		.pci_mmio_limit = 0xdfffffff,
 		.pci_slots = { 4, 5 },
 		.n_pci_slots = 2,
+		.ecam_base = 0xe0000000,
 	};
 
 	return c;
@@ -56,7 +57,7 @@ static void test_layout_and_checksums(void **state)
 {
 	struct acpi_config c = test_config();
 	static uint8_t buf[65536];
-	const uint8_t *xsdt, *fadt, *madt, *dsdt, *facs;
+	const uint8_t *xsdt, *fadt, *madt, *dsdt, *facs, *mcfg;
 	size_t len;
 
 	assert_int_equal(acpi_build(&c, buf, sizeof(buf), &len), 0);
@@ -68,9 +69,19 @@ static void test_layout_and_checksums(void **state)
 	assert_int_equal(buf[15], 2);
 	xsdt = table_at(buf, len, rd(buf + 24, 8), "XSDT");
 	assert_int_equal(acpi_checksum(xsdt, rd(xsdt + 4, 4)), 0);
-	assert_int_equal(rd(xsdt + 4, 4), 36 + 16);
+	assert_int_equal(rd(xsdt + 4, 4), 36 + 24);
 	fadt = table_at(buf, len, rd(xsdt + 36, 8), "FACP");
 	madt = table_at(buf, len, rd(xsdt + 44, 8), "APIC");
+	/* MCFG: one allocation, the ECAM of segment 0, bus 0 only. */
+	mcfg = table_at(buf, len, rd(xsdt + 52, 8), "MCFG");
+	assert_int_equal(acpi_checksum(mcfg, rd(mcfg + 4, 4)), 0);
+	assert_int_equal(rd(mcfg + 4, 4), 36 + 8 + 16);
+	assert_int_equal(mcfg[8], 1);
+	assert_memory_equal(mcfg + 10, "AMAZON", 6);
+	assert_int_equal(rd(mcfg + 44, 8), 0xe0000000);
+	assert_int_equal(rd(mcfg + 52, 2), 0);
+	assert_int_equal(mcfg[54], 0);
+	assert_int_equal(mcfg[55], 0);
 	assert_int_equal(acpi_checksum(fadt, rd(fadt + 4, 4)), 0);
 	assert_int_equal(acpi_checksum(madt, rd(madt + 4, 4)), 0);
 	/* Every table says AMAZON. */
@@ -100,6 +111,18 @@ static void test_layout_and_checksums(void **state)
 	assert_int_equal(rd(madt + 44 + 8 * c.cpus + 4, 4), 0xfec00000);
 
 	assert_int_equal(acpi_build(&c, buf, 200, &len), -ENOSPC);
+	/* Without ECAM: no MCFG, two XSDT entries. */
+	c.ecam_base = 0;
+	assert_int_equal(acpi_build(&c, buf, sizeof(buf), &len), 0);
+	xsdt = table_at(buf, len, rd(buf + 24, 8), "XSDT");
+	assert_int_equal(rd(xsdt + 4, 4), 36 + 16);
+	assert_int_equal(acpi_checksum(xsdt, rd(xsdt + 4, 4)), 0);
+	/* A window Linux could not map: misaligned, or above 4 GiB. */
+	c.ecam_base = 0xe0080000;
+	assert_int_equal(acpi_build(&c, buf, sizeof(buf), &len), -EINVAL);
+	c.ecam_base = 0x100000000ull;
+	assert_int_equal(acpi_build(&c, buf, sizeof(buf), &len), -EINVAL);
+	c.ecam_base = 0xe0000000;
 	c.cpus = 0;
 	assert_int_equal(acpi_build(&c, buf, sizeof(buf), &len), -EINVAL);
 }
@@ -199,6 +222,7 @@ static void test_iasl(void **state)
 	static uint8_t buf[65536];
 	char dir[] = "/tmp/nc-acpi-XXXXXX";
 	_cleanup_free_ char *dsdt = NULL, *fadt = NULL, *madt = NULL, *xsdt = NULL;
+	_cleanup_free_ char *mcfg = NULL;
 	_cleanup_free_ char *rm = NULL;
 	const uint8_t *x, *t;
 	size_t len;
@@ -228,12 +252,21 @@ static void test_iasl(void **state)
 	assert_non_null(strstr(madt, "Address : FEC00000"));
 	assert_non_null(strstr(madt, "Interrupt Source Override"));
 
+	t = buf + (rd(x + 52, 8) - BASE);
+	mcfg = iasl_disassemble(dir, "mcfg", t, rd(t + 4, 4));
+	assert_non_null(strstr(mcfg, "Signature : \"MCFG\""));
+	assert_non_null(strstr(mcfg, "Table Length : 0000003C"));
+	assert_non_null(strstr(mcfg, "Base Address : 00000000E0000000"));
+	assert_non_null(strstr(mcfg, "Segment Group Number : 0000"));
+	assert_non_null(strstr(mcfg, "Start Bus Number : 00"));
+	assert_non_null(strstr(mcfg, "End Bus Number : 00"));
+
 	t = buf + (rd(buf + (rd(x + 36, 8) - BASE) + 40, 4) - BASE);
 	dsdt = iasl_disassemble(dir, "dsdt", t, rd(t + 4, 4));
 	assert_non_null(strstr(dsdt, "DefinitionBlock (\"\", \"DSDT\", 2, \"AMAZON\""));
 	assert_non_null(strstr(dsdt, "Device (PCI0)"));
 	assert_non_null(strstr(dsdt, "EisaId (\"PNP0A03\")"));
-	assert_non_null(strstr(dsdt, "0xFEBFFFFF,         // Range Maximum"));
+	assert_non_null(strstr(dsdt, "0xDFFFFFFF,         // Range Maximum"));
 	assert_non_null(strstr(dsdt, "Device (S05)"));
 	assert_non_null(strstr(dsdt, "Name (_ADR, 0x00050000)"));
 	assert_non_null(strstr(dsdt, "Name (_SUN, 0x05)"));
@@ -241,6 +274,11 @@ static void test_iasl(void **state)
 	assert_non_null(strstr(dsdt, "EisaId (\"PNP0501\")"));
 	assert_non_null(strstr(dsdt, "IRQNoFlags ()\n                    {4}"));
 	assert_non_null(strstr(dsdt, "Name (\\_S5, Package (0x04)"));
+	/* The ECAM window as a motherboard resource, outside PCI0's window. */
+	assert_non_null(strstr(dsdt, "EisaId (\"PNP0C02\")"));
+	assert_non_null(strstr(dsdt, "Memory32Fixed (ReadWrite,\n"
+				     "                    0xE0000000,         // Address Base\n"
+				     "                    0x00100000,         // Address Length"));
 	assert_int_equal(system(rm), 0);
 }
 

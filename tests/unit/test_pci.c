@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* PCI bus 0: config mechanism #1, BAR sizing and placement, dispatch, and
- * the config space as lspci decodes it (lspci -F). */
+/* PCI bus 0: config mechanism #1, ECAM, BAR sizing and placement,
+ * dispatch, and the config space as lspci decodes it (lspci -F). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -161,6 +161,117 @@ static void test_bad_descriptions(void **state)
 	pci_bus_free(bus);
 }
 
+#define ECAM 0xe0000000u
+
+static uint32_t ecam_read(struct pci_bus *bus, uint64_t off, unsigned int len)
+{
+	uint32_t v = 0x5a5a5a5a;
+
+	assert_true(pci_bus_mmio(bus, ECAM + off, &v, len, false));
+	if (len < 4)
+		v &= (1u << (8 * len)) - 1;
+	return v;
+}
+
+static void ecam_write(struct pci_bus *bus, uint64_t off, unsigned int len, uint32_t v)
+{
+	assert_true(pci_bus_mmio(bus, ECAM + off, &v, len, true));
+}
+
+/* Every config space byte of slots 0..31, function 0, through CF8/CFC. */
+static void snapshot_config(struct pci_bus *bus, uint8_t snap[32][256])
+{
+	for (unsigned int s = 0; s < 32; s++)
+		for (unsigned int off = 0; off < 256; off += 4) {
+			uint32_t v = cfg_read_port(bus, s, off, 4);
+
+			memcpy(&snap[s][off], &v, 4);
+		}
+}
+
+static void test_ecam(void **state)
+{
+	struct msi_log log = { 0 };
+	struct pci_bus *bus = NULL;
+	struct fake_dev f = { 0 };
+	struct pci_dev_desc d = fake_desc(&f, 4);
+	static uint8_t before[32][256], after[32][256];
+	uint64_t v64 = 0;
+	uint32_t v;
+
+	assert_int_equal(pci_bus_new(MMIO_BASE, 0xdfffffffu, 0xc000, 0xffff, msi_record, &log, &bus),
+			 0);
+	assert_int_equal(pci_bus_register(bus, &d, NULL), 0);
+	/* Nothing at the window until it is enabled; it must be 1 MiB aligned. */
+	assert_false(pci_bus_mmio(bus, ECAM, &v, 4, false));
+	assert_int_equal(pci_bus_enable_ecam(bus, ECAM + 0x1000), -EINVAL);
+	assert_int_equal(pci_bus_enable_ecam(bus, 0), -EINVAL);
+	assert_int_equal(pci_bus_enable_ecam(bus, ECAM), 0);
+
+	/* Reads equal CF8/CFC's for every slot, offset and width. */
+	for (unsigned int s = 0; s < 32; s++)
+		for (unsigned int off = 0; off < 256; off++) {
+			uint64_t at = (uint64_t)s << 15 | off;
+
+			assert_int_equal(ecam_read(bus, at, 1), cfg_read_port(bus, s, off, 1));
+			if (!(off & 1))
+				assert_int_equal(ecam_read(bus, at, 2), cfg_read_port(bus, s, off, 2));
+			if (!(off & 3))
+				assert_int_equal(ecam_read(bus, at, 4), cfg_read_port(bus, s, off, 4));
+		}
+	assert_int_equal(ecam_read(bus, 0, 4), 0x12378086);
+	assert_int_equal(ecam_read(bus, 4 << 15, 4), 0x80611d0f);
+	assert_int_equal(ecam_read(bus, 7 << 15, 4), 0xffffffffu);
+
+	/* Writes through one mechanism show through the other. */
+	ecam_write(bus, 4 << 15 | 0x04, 2, 0x0006);
+	assert_int_equal(cfg_read_port(bus, 4, 0x04, 2), 0x0006);
+	cfg_write_port(bus, 4, 0x0c, 1, 0x10);
+	assert_int_equal(ecam_read(bus, 4 << 15 | 0x0c, 1), 0x10);
+	/* BAR sizing through ECAM, then restored. */
+	ecam_write(bus, 4 << 15 | 0x10, 4, 0xffffffffu);
+	assert_int_equal(cfg_read_port(bus, 4, 0x10, 4), 0xffffc004u);
+	ecam_write(bus, 4 << 15 | 0x10, 4, MMIO_BASE);
+	assert_int_equal(pci_bar_address(bus, 4, 0), MMIO_BASE);
+	/* Bus master off through ECAM resets the device as through CFC. */
+	ecam_write(bus, 4 << 15 | 0x04, 2, 0x0002);
+	assert_int_equal(f.resets, 1);
+
+	/* Out-of-range accesses are harmless: they read all ones and change
+	 * nothing. Extended space, other functions, odd alignment, 8 bytes,
+	 * across the window's end. */
+	snapshot_config(bus, before);
+	for (unsigned int s = 0; s < 32; s++) {
+		for (unsigned int off = 0x100; off < 0x1000; off += 0x3c) {
+			assert_int_equal(ecam_read(bus, (uint64_t)s << 15 | off, 4), 0xffffffffu);
+			ecam_write(bus, (uint64_t)s << 15 | off, 4, 0);
+		}
+		for (unsigned int fn = 1; fn < 8; fn++) {
+			uint64_t at = (uint64_t)s << 15 | fn << 12;
+
+			assert_int_equal(ecam_read(bus, at, 4), 0xffffffffu);
+			ecam_write(bus, at + 0x04, 2, 0x0007);
+			ecam_write(bus, at + 0x10, 4, 0);
+		}
+	}
+	assert_int_equal(ecam_read(bus, 4 << 15 | 0x01, 4), 0xffffffffu);
+	ecam_write(bus, 4 << 15 | 0x03, 2, 0);
+	ecam_write(bus, 4 << 15 | 0x10, 8, 0);
+	assert_true(pci_bus_mmio(bus, ECAM + (4 << 15), &v64, 8, false));
+	assert_true(v64 == ~0ull);
+	v = 0;
+	assert_true(pci_bus_mmio(bus, ECAM + PCI_ECAM_BUS_SIZE - 2, &v, 4, false));
+	assert_int_equal(v, 0xffffffffu);
+	assert_true(pci_bus_mmio(bus, ECAM + PCI_ECAM_BUS_SIZE - 2, &v, 4, true));
+	snapshot_config(bus, after);
+	assert_memory_equal(before, after, sizeof(before));
+	assert_int_equal(f.resets, 1);
+	assert_int_equal(f.writes, 0);
+	/* Past the window: not ECAM's. */
+	assert_false(pci_bus_mmio(bus, ECAM + PCI_ECAM_BUS_SIZE, &v, 4, false));
+	pci_bus_free(bus);
+}
+
 /* Writes the bus's config spaces as `lspci -xxx` prints them. */
 static void write_lspci_dump(struct pci_bus *bus, const char *path)
 {
@@ -230,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_host_bridge),
 		cmocka_unit_test(test_register_and_bars),
 		cmocka_unit_test(test_bad_descriptions),
+		cmocka_unit_test(test_ecam),
 		cmocka_unit_test(test_lspci),
 	};
 
