@@ -268,9 +268,4 @@ int boot_collect(const struct nc_snapshot *snap, struct nc_boot_facts *out,
  */
 int boot_entry_match_kernel(const struct nc_boot_entry *e, const char *kernel_guest_path);
 
-/* Open a guest path inside the snapshot without escaping it (symlinks are
- * resolved relative to the snapshot root). */
-int boot_snapshot_read(const struct nc_snapshot *snap, const char *path, size_t max,
-		       char **ret_buf, size_t *ret_size);
-
 #endif

@@ -8,114 +8,29 @@
 #include "boot/internal.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <linux/openat2.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 
+#include "common/snapfs.h"
 #include "common/util.h"
 #include "facts/facts.h"
 
 #define CONFIG_MAX (4u << 20)
 
-/* Open a guest path; symlinks resolve inside the snapshot, never outside. */
-static int snapshot_open(const struct nc_snapshot *snap, const char *path, int flags)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd;
-
-	while (*path == '/')
-		path++;
-	if (!*path)
-		path = ".";
-	fd = (int)syscall(SYS_openat2, snap->rootfd, path, &how, sizeof(how));
-	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
-		/* Old kernel or seccomp: refuse symlinks at the last component. */
-		fd = openat(snap->rootfd, path, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-	}
-	return fd < 0 ? -errno : fd;
-}
-
-int boot_snapshot_read(const struct nc_snapshot *snap, const char *path, size_t max,
-		       char **ret_buf, size_t *ret_size)
-{
-	_cleanup_close_ int fd = snapshot_open(snap, path, O_RDONLY);
-	struct sbuf b = {};
-	struct stat st;
-	char chunk[8192];
-
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			sbuf_reset(&b);
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		if (b.len + (size_t)n > max) {
-			sbuf_reset(&b);
-			return -EFBIG;
-		}
-		sbuf_putn(&b, chunk, (size_t)n);
-	}
-	if (ret_size)
-		*ret_size = b.len;
-	*ret_buf = sbuf_take(&b);
-	return *ret_buf ? 0 : -ENOMEM;
-}
-
 /* Sorted names in a guest directory matching a glob; empty when absent. */
 static int list_dir(const struct nc_snapshot *snap, const char *dir, const char *glob,
 		    char ***ret)
 {
-	_cleanup_strv_free_ char **v = calloc(1, sizeof(char *));
-	int fd = snapshot_open(snap, dir, O_RDONLY | O_DIRECTORY);
-	struct dirent *de;
-	DIR *d;
+	int r = snapfs_list_dir(snap->rootfd, dir, glob, ret);
 
-	if (!v) {
-		if (fd >= 0)
-			close(fd);
-		return -ENOMEM;
-	}
-	if (fd < 0) {
-		*ret = TAKE_PTR(v);
-		return 0;
-	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || fnmatch(glob, de->d_name, 0) != 0)
-			continue;
-		if (strv_extend(&v, de->d_name) < 0) {
-			closedir(d);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		*ret = calloc(1, sizeof(char *));
+		if (!*ret)
 			return -ENOMEM;
-		}
 	}
-	closedir(d);
-	strv_sort(v);
-	*ret = TAKE_PTR(v);
 	return 0;
 }
 
@@ -155,7 +70,7 @@ static int note(struct collector *c, const char *fmt, ...)
 /* Read an optional file: 0 and *ret NULL when absent or unreadable. */
 static int read_opt(struct collector *c, const char *path, char **ret, size_t *ret_size)
 {
-	int r = boot_snapshot_read(c->snap, path, CONFIG_MAX, ret, ret_size);
+	int r = snapfs_read_file(c->snap->rootfd, path, CONFIG_MAX, ret, ret_size);
 
 	if (r == -ENOMEM)
 		return r;

@@ -5,8 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <linux/openat2.h>
 
 bool endswith(const char *s, const char *suffix)
 {
@@ -113,47 +111,51 @@ char *path_join(const char *a, const char *b)
 	return strdup_printf("%s/%s", a, b);
 }
 
-static int read_fd_full(int fd, size_t max, char **ret_buf, size_t *ret_size)
+/*
+ * Read fd to its end: at most max bytes (-EFBIG beyond), or with truncate the
+ * first max bytes. A regular file's size sizes the buffer; files that report
+ * none (procfs) or grow while read are still read whole, up to max.
+ */
+static int read_fd(int fd, size_t max, bool truncate, char **ret_buf, size_t *ret_size)
 {
 	_cleanup_free_ char *buf = NULL;
-	size_t size = 0, cap = 0;
+	size_t size = 0, hint, cap, limit;
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max && !truncate)
 		return -EFBIG;
+	if (max > SIZE_MAX - 2)
+		return -EINVAL;
+	/* max bytes, one more to see a file longer than max, and the NUL. */
+	limit = max + 2;
+	if (S_ISREG(st.st_mode) && st.st_size > 0)
+		hint = (uint64_t)st.st_size < max ? (size_t)st.st_size : max;
+	else
+		hint = max < 8192 ? max : 8192;
+	cap = hint + 2;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
 	for (;;) {
 		ssize_t n;
 
-		if (size + 4096 + 1 > cap) {
-			size_t ncap = cap ? cap * 2 : 8192;
+		if (size == cap - 1) {
+			size_t ncap = cap > limit / 2 ? limit : cap * 2;
 			char *nb;
 
-			if (ncap > max + 1)
-				ncap = max + 1;
-			if (ncap <= size + 1) {
-				/* Buffer full at max: one more byte means too big. */
-				char c;
-
-				n = read(fd, &c, 1);
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n < 0)
-					return -errno;
-				if (n > 0)
-					return -EFBIG;
+			if (cap == limit)
 				break;
-			}
 			nb = realloc(buf, ncap);
 			if (!nb)
 				return -ENOMEM;
 			buf = nb;
 			cap = ncap;
 		}
-		n = read(fd, buf + size, cap - size - 1);
+		n = read(fd, buf + size, cap - 1 - size);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -162,10 +164,10 @@ static int read_fd_full(int fd, size_t max, char **ret_buf, size_t *ret_size)
 			break;
 		size += (size_t)n;
 	}
-	if (!buf) {
-		buf = malloc(1);
-		if (!buf)
-			return -ENOMEM;
+	if (size > max) {
+		if (!truncate)
+			return -EFBIG;
+		size = max;
 	}
 	buf[size] = '\0';
 	*ret_buf = TAKE_PTR(buf);
@@ -174,18 +176,23 @@ static int read_fd_full(int fd, size_t max, char **ret_buf, size_t *ret_size)
 	return 0;
 }
 
-int read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, size_t *ret_size)
+int read_fd_full(int fd, size_t max, char **ret_buf, size_t *ret_size)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	return read_fd(fd, max, false, ret_buf, ret_size);
+}
 
-	if (fd < 0)
-		return -errno;
-	return read_fd_full(fd, max, ret_buf, ret_size);
+int read_fd_head(int fd, size_t n, char **ret_buf, size_t *ret_size)
+{
+	return read_fd(fd, n, true, ret_buf, ret_size);
 }
 
 int read_file_full(const char *path, size_t max, char **ret_buf, size_t *ret_size)
 {
-	return read_file_at(AT_FDCWD, path, max, ret_buf, ret_size);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	return read_fd_full(fd, max, ret_buf, ret_size);
 }
 
 char *line_next(char **cursor)
@@ -239,136 +246,4 @@ char *strstrip(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
-}
-
-/*
- * The same walk in user space, for kernels (< 5.6) and sandboxes (valgrind,
- * old seccomp profiles) without openat2: one component at a time, ".." and
- * absolute symlink targets never leave rootfd.
- */
-static int openat_in_root_slow(int rootfd, const char *path, int flags)
-{
-	_cleanup_free_ char *todo = strdup(path);
-	int dirs[256], depth = 0, links = 0, r = -ENOENT;
-	char *cur;
-
-	if (!todo)
-		return -ENOMEM;
-	dirs[0] = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirs[0] < 0)
-		return -errno;
-	cur = todo;
-	for (;;) {
-		char *comp, *rest;
-		struct stat st;
-		int fd;
-
-		while (*cur == '/')
-			cur++;
-		if (!*cur) {
-			/* The path named a directory: reopen it with the caller's flags. */
-			fd = openat(dirs[depth], ".", flags | O_CLOEXEC);
-			r = fd < 0 ? -errno : fd;
-			break;
-		}
-		comp = cur;
-		rest = strchrnul(cur, '/');
-		cur = *rest ? rest + 1 : rest;
-		*rest = '\0';
-		if (streq(comp, "."))
-			continue;
-		if (streq(comp, "..")) {
-			if (depth > 0)
-				close(dirs[depth--]);
-			continue;
-		}
-		fd = openat(dirs[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &st) < 0) {
-			r = -errno;
-			if (fd >= 0)
-				close(fd);
-			break;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			char target[4096];
-			ssize_t n = readlinkat(dirs[depth], comp, target, sizeof(target) - 1);
-			char *next;
-
-			close(fd);
-			if (n < 0 || ++links > 40) {
-				r = n < 0 ? -errno : -ELOOP;
-				break;
-			}
-			target[n] = '\0';
-			next = strdup_printf("%s/%s", target, cur);
-			if (!next) {
-				r = -ENOMEM;
-				break;
-			}
-			if (target[0] == '/')
-				while (depth > 0)
-					close(dirs[depth--]);
-			free(todo);
-			todo = next;
-			cur = todo;
-			continue;
-		}
-		if (!*cur) {
-			/* The last component: open it for real. */
-			close(fd);
-			fd = openat(dirs[depth], comp, flags | O_NOFOLLOW | O_CLOEXEC);
-			r = fd < 0 ? -errno : fd;
-			break;
-		}
-		if (!S_ISDIR(st.st_mode) || depth + 1 >= (int)ARRAY_SIZE(dirs)) {
-			close(fd);
-			r = S_ISDIR(st.st_mode) ? -ENAMETOOLONG : -ENOTDIR;
-			break;
-		}
-		dirs[++depth] = fd;
-	}
-	while (depth >= 0)
-		close(dirs[depth--]);
-	return r;
-}
-
-int openat_in_root(int rootfd, const char *path, int flags)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd;
-
-	while (*path == '/')
-		path++;
-	fd = syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
-	if (fd < 0 && (errno == ENOSYS || errno == EPERM))
-		return openat_in_root_slow(rootfd, path, flags);
-	return fd < 0 ? -errno : (int)fd;
-}
-
-int read_file_in_root(int rootfd, const char *path, size_t max, char **ret_buf,
-		      size_t *ret_size)
-{
-	_cleanup_close_ int fd = openat_in_root(rootfd, path, O_RDONLY | O_NOCTTY);
-
-	if (fd < 0)
-		return fd;
-	return read_fd_full(fd, max, ret_buf, ret_size);
-}
-
-bool exists_in_root(int rootfd, const char *path)
-{
-	_cleanup_close_ int fd = openat_in_root(rootfd, path, O_PATH | O_CLOEXEC);
-
-	return fd >= 0;
-}
-
-const char *first_existing_in_root(int rootfd, const char *const *paths)
-{
-	for (size_t i = 0; paths[i]; i++)
-		if (exists_in_root(rootfd, paths[i]))
-			return paths[i];
-	return NULL;
 }

@@ -102,11 +102,13 @@ char *strdup_printf(const char *fmt, ...) NC_PRINTF(1, 2);
 char *path_join(const char *a, const char *b);
 
 /* Read a whole file, refusing ones larger than max bytes (-EFBIG).
- * The buffer is NUL-terminated (not counted in ret_size). */
+ * The buffer is NUL-terminated (not counted in ret_size). For files of the
+ * guest, use snapfs_read_file() of common/snapfs.h. */
 int read_file_full(const char *path, size_t max, char **ret_buf, size_t *ret_size);
-/* Same relative to a directory fd, never following the final symlink out of
- * nothing: used on snapshot trees. */
-int read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, size_t *ret_size);
+/* The same on an open fd (-EISDIR on a directory). */
+int read_fd_full(int fd, size_t max, char **ret_buf, size_t *ret_size);
+/* The first at most n bytes of fd, NUL-terminated. */
+int read_fd_head(int fd, size_t n, char **ret_buf, size_t *ret_size);
 
 /* Iterate over the lines of a text buffer in place (modifies it). */
 char *line_next(char **cursor);
@@ -119,17 +121,5 @@ int line_join_continued(const char *first, char **cursor, unsigned int *lineno,
 
 /* Trim ASCII whitespace in place; returns s advanced past leading space. */
 char *strstrip(char *s);
-
-/* Open path inside a snapshot root as if chrooted there: ".." and absolute
- * symlinks stay inside rootfd (openat2 RESOLVE_IN_ROOT). Returns an fd or
- * -errno. */
-int openat_in_root(int rootfd, const char *path, int flags);
-/* Whether path exists inside the root (symlinks resolved in it). */
-bool exists_in_root(int rootfd, const char *path);
-/* The first of a NULL-terminated list of paths that exists, or NULL. */
-const char *first_existing_in_root(int rootfd, const char *const *paths);
-/* read_file_at() through openat_in_root(). */
-int read_file_in_root(int rootfd, const char *path, size_t max, char **ret_buf,
-		      size_t *ret_size);
 
 #endif

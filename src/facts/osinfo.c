@@ -4,8 +4,8 @@
 
 #include <errno.h>
 
+#include "common/snapfs.h"
 #include "common/util.h"
-#include "kernel/snapfs.h"
 
 /* Unquote an os-release value in place: "..." with \-escapes, '...', bare. */
 static char *unquote(char *v)
@@ -110,13 +110,13 @@ int os_info_collect(const struct nc_snapshot *snap, struct nc_os_info *ret)
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		_cleanup_free_ char *text = NULL;
 
-		if (snap_read_file(snap->rootfd, files[i], 1 << 20, &text, NULL) == 0)
+		if (snapfs_read_file(snap->rootfd, files[i], 1 << 20, &text, NULL) == 0)
 			return os_release_parse(text, ret);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(legacy); i++) {
 		_cleanup_free_ char *text = NULL;
 
-		if (snap_read_file(snap->rootfd, legacy[i].file, 1 << 16, &text, NULL) == 0) {
+		if (snapfs_read_file(snap->rootfd, legacy[i].file, 1 << 16, &text, NULL) == 0) {
 			ret->id = strdup(legacy[i].id);
 			ret->pretty_name = strdup(strstrip(text));
 			ret->family = os_family_from_ids(ret->id, NULL);

@@ -1,20 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 #include "image/modules_copy.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 
+#include "common/snapfs.h"
 #include "common/util.h"
 #include "kernel/moddb.h"
 
-static int load_index(int dirfd, const char *file, struct moddb *db,
+static int load_index(int rootfd, const char *dir, const char *file, struct moddb *db,
 		      int (*load)(struct moddb *, const char *, size_t))
 {
-	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ char *path = path_join(dir, file), *buf = NULL;
 	size_t len;
-	int r = read_file_at(dirfd, file, 64u << 20, &buf, &len);
+	int r;
 
+	if (!path)
+		return -ENOMEM;
+	r = snapfs_read_file(rootfd, path, 64u << 20, &buf, &len);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -48,21 +50,19 @@ static int copy_for_version(void *ctx, copy_file_fn copy, const struct nc_snapsh
 {
 	_cleanup_free_ char *dirpath = strdup_printf("%s/%s", base, version);
 	_cleanup_strv_free_ char **want = NULL;
-	_cleanup_close_ int dirfd = -1;
 	struct moddb *db = NULL;
 	int r;
 
 	if (!dirpath)
 		return -ENOMEM;
-	dirfd = openat(snap->rootfd, dirpath + 1, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
+	if (!snapfs_is_dir(snap->rootfd, dirpath))
 		return 0;
 	r = moddb_new(&db);
 	if (r < 0)
 		return r;
-	r = load_index(dirfd, "modules.dep", db, moddb_load_dep);
+	r = load_index(snap->rootfd, dirpath, "modules.dep", db, moddb_load_dep);
 	if (r >= 0)
-		r = load_index(dirfd, "modules.alias", db, moddb_load_alias);
+		r = load_index(snap->rootfd, dirpath, "modules.alias", db, moddb_load_alias);
 	if (r < 0) {
 		/* a corrupt index is the analyzers' to report */
 		moddb_free(db);
@@ -99,24 +99,14 @@ int modules_copy_wanted(void *ctx, copy_file_fn copy, const struct nc_snapshot *
 	int r = 0;
 
 	for (size_t b = 0; b < ARRAY_SIZE(bases) && r >= 0; b++) {
-		int fd = openat(snap->rootfd, bases[b] + 1, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		DIR *d;
-		struct dirent *de;
+		_cleanup_strv_free_ char **versions = NULL;
 
-		if (fd < 0)
+		/* "*": not the hidden names */
+		if (snapfs_list_dir(snap->rootfd, bases[b], "*", &versions) < 0)
 			continue;
-		d = fdopendir(fd);
-		if (!d) {
-			close(fd);
-			continue;
-		}
-		while ((de = readdir(d)) && r >= 0) {
-			if (de->d_name[0] == '.')
-				continue;
-			r = copy_for_version(ctx, copy, snap, bases[b], de->d_name, specs, n_specs,
+		for (size_t i = 0; versions[i] && r >= 0; i++)
+			r = copy_for_version(ctx, copy, snap, bases[b], versions[i], specs, n_specs,
 					     max_size);
-		}
-		closedir(d);
 	}
 	return r;
 }

@@ -8,6 +8,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "common/snapfs.h"
+
 /* What one walk over an image collects. */
 struct reader {
 	const char *name;       /* file named in messages */
@@ -716,7 +718,7 @@ int initramfs_read_in_root(int rootfd, const char *guest_path, uint64_t max_unco
 	int fd, r;
 
 	clear_contents(out);
-	fd = openat_in_root(rootfd, guest_path, OPEN_FLAGS);
+	fd = snapfs_open(rootfd, guest_path, OPEN_FLAGS);
 	if (fd < 0) {
 		r = nc_err_set(err, fd, "%s: %s", name, strerror(-fd));
 		return set_failure(out, r, err, name);

@@ -40,7 +40,7 @@ int initramfs_read(const char *host_path, uint64_t max_uncompressed,
 		   struct nc_initramfs *out, struct nc_err *err);
 
 /* The same for a guest path of a snapshot: symlinks and ".." resolve
- * inside rootfd, as in a chroot (openat_in_root()). */
+ * inside rootfd, as in a chroot (snapfs_open()). */
 int initramfs_read_in_root(int rootfd, const char *guest_path, uint64_t max_uncompressed,
 			   struct nc_initramfs *out, struct nc_err *err);
 

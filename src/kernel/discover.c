@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/snapfs.h"
 #include "kernel/bzimage.h"
 #include "kernel/kconfig.h"
-#include "kernel/snapfs.h"
 
 /* Kernel configs are ~250 KiB; refuse anything absurd. */
 #define KCONFIG_MAX (16u * 1024 * 1024)
@@ -68,7 +68,7 @@ static char *find_boot_file(int rootfd, const struct name_pattern *pats, size_t 
 			path = strdup_printf("/boot/%s%s%s", pats[i].prefix, keys[j], pats[i].suffix);
 			if (!path || strstr(path, "kdump"))
 				continue;
-			if (path && snap_is_file(rootfd, path))
+			if (path && snapfs_is_file(rootfd, path))
 				return TAKE_PTR(path);
 		}
 	return NULL;
@@ -81,7 +81,7 @@ static int kernel_read_config(int rootfd, struct nc_kernel *k)
 	size_t len;
 	int r;
 
-	r = snap_read_file(rootfd, k->config_path, KCONFIG_MAX, &text, &len);
+	r = snapfs_read_file(rootfd, k->config_path, KCONFIG_MAX, &text, &len);
 	if (r < 0)
 		return r;
 	r = kconfig_parse(text, len, &kc);
@@ -102,7 +102,7 @@ static int kernel_identify(int rootfd, struct nc_kernel *k, const char *suffix)
 	size_t len = 0;
 	int r;
 
-	if (snap_read_head(rootfd, k->image_path, KERNEL_IMAGE_HEAD_SIZE, &head, &len) >= 0) {
+	if (snapfs_read_head(rootfd, k->image_path, KERNEL_IMAGE_HEAD_SIZE, &head, &len) >= 0) {
 		r = bzimage_read_version(head, len, &version, &banner);
 		if (r >= 0)
 			k->version_source = strdup(memcmp(head, "\177ELF", 4) == 0 ?
@@ -141,7 +141,7 @@ static int kernel_find_companions(int rootfd, struct nc_kernel *k, const char *s
 
 		if (!dir)
 			return -ENOMEM;
-		if (snap_is_dir(rootfd, dir))
+		if (snapfs_is_dir(rootfd, dir))
 			k->modules_dir = TAKE_PTR(dir);
 	}
 	k->config_path = find_boot_file(rootfd, config_pat, 1, keys, ARRAY_SIZE(keys));
@@ -149,7 +149,7 @@ static int kernel_find_companions(int rootfd, struct nc_kernel *k, const char *s
 		/* Fedora and Arch keep it beside the modules. */
 		_cleanup_free_ char *p = path_join(k->modules_dir, "config");
 
-		if (p && snap_is_file(rootfd, p))
+		if (p && snapfs_is_file(rootfd, p))
 			k->config_path = TAKE_PTR(p);
 	}
 	k->sysmap_path = find_boot_file(rootfd, sysmap_pat, 1, keys, ARRAY_SIZE(keys));
@@ -192,7 +192,7 @@ static ssize_t image_seen(const struct image_id *ids, size_t n, const struct ima
 
 static int image_identity(int rootfd, const char *path, struct image_id *ret)
 {
-	_cleanup_close_ int fd = snap_open(rootfd, path, O_PATH);
+	_cleanup_close_ int fd = snapfs_open(rootfd, path, O_PATH);
 	struct stat st;
 
 	if (fd < 0)
@@ -232,7 +232,7 @@ int kernel_discover(const struct nc_snapshot *snap, struct nc_kernel **ret, size
 
 	*ret = NULL;
 	*ret_n = 0;
-	r = snap_list_dir(snap->rootfd, "/boot", &names);
+	r = snapfs_list_dir(snap->rootfd, "/boot", NULL, &names);
 	if (r == -ENOENT || r == -ENOTDIR)
 		return 0;
 	if (r < 0)

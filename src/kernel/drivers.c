@@ -4,10 +4,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/snapfs.h"
 #include "kernel/kconfig.h"
 #include "kernel/moddb.h"
 #include "kernel/modinfo.h"
-#include "kernel/snapfs.h"
 
 /* Caps on what we read from an image: modules.alias of a distribution
  * kernel is ~1.5 MiB, a compressed module a few MiB. */
@@ -100,7 +100,7 @@ static int load_index(struct resolve_ctx *c, const char *file, moddb_loader load
 	*ret_found = false;
 	if (!path)
 		return -ENOMEM;
-	r = snap_read_file(c->rootfd, path, MODDB_FILE_MAX, &text, &len);
+	r = snapfs_read_file(c->rootfd, path, MODDB_FILE_MAX, &text, &len);
 	if (r == -ENOENT)
 		return 0;
 	if (r >= 0)
@@ -139,7 +139,7 @@ static int resolve_ctx_init(struct resolve_ctx *c, const struct nc_snapshot *sna
 		_cleanup_free_ char *text = NULL;
 		size_t len;
 
-		if (snap_read_file(c->rootfd, k->config_path, KCONFIG_MAX, &text, &len) >= 0 &&
+		if (snapfs_read_file(c->rootfd, k->config_path, KCONFIG_MAX, &text, &len) >= 0 &&
 		    kconfig_parse(text, len, &c->kc) < 0)
 			c->kc = NULL;
 	}
@@ -187,7 +187,7 @@ static struct modcache *modcache_get(struct resolve_ctx *c, const struct moddb_m
 		return NULL;
 	}
 	c->cache[c->n_cache++] = e;
-	e->r = snap_read_file(c->rootfd, e->path, MODULE_FILE_MAX, &text, &len);
+	e->r = snapfs_read_file(c->rootfd, e->path, MODULE_FILE_MAX, &text, &len);
 	if (e->r >= 0)
 		e->r = modinfo_parse(text, len, 0, &e->mi);
 	return e;

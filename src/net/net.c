@@ -10,6 +10,7 @@
 #include <fnmatch.h>
 #include <sys/stat.h>
 
+#include "common/snapfs.h"
 #include "common/util.h"
 #include "facts/facts.h"
 #include "net/net-internal.h"
@@ -235,7 +236,7 @@ static int list_effective(int rootfd, const char *const *dirs, const char *patte
 	size_t n = 0;
 
 	for (size_t d = 0; dirs[d]; d++) {
-		int fd = openat_in_root(rootfd, dirs[d], O_RDONLY | O_DIRECTORY);
+		int fd = snapfs_open(rootfd, dirs[d], O_RDONLY | O_DIRECTORY);
 		DIR *dir;
 		struct dirent *de;
 
@@ -369,7 +370,7 @@ static int ifupdown_load(int rootfd, const char *path, struct nc_ifupdown *ifu,
 	if (depth > IFUPDOWN_MAX_DEPTH)
 		return add_note(out, "%s: source nesting deeper than %d", path,
 				IFUPDOWN_MAX_DEPTH);
-	r = read_file_in_root(rootfd, path, NET_FILE_MAX, &text, NULL);
+	r = snapfs_read_file(rootfd, path, NET_FILE_MAX, &text, NULL);
 	if (r == -ENOENT || r == -EISDIR)
 		return 0;
 	if (r < 0)
@@ -431,7 +432,7 @@ static int collect_files(int rootfd, const char *const *dirs, const char *patter
 
 		if (files[i].masked)
 			continue;
-		r = read_file_in_root(rootfd, files[i].path, NET_FILE_MAX, &text, &len);
+		r = snapfs_read_file(rootfd, files[i].path, NET_FILE_MAX, &text, &len);
 		if (r == -ENOENT || r == -EISDIR) {
 			r = 0;
 			continue;
@@ -473,7 +474,7 @@ static int collect_name_rules(int rootfd, struct nc_net_facts *out)
 
 		if (files[i].masked)
 			continue;
-		r = read_file_in_root(rootfd, files[i].path, NET_FILE_MAX, &text, NULL);
+		r = snapfs_read_file(rootfd, files[i].path, NET_FILE_MAX, &text, NULL);
 		if (r < 0) {
 			r = r == -ENOMEM ? r : 0;
 			continue;
@@ -537,7 +538,7 @@ static int collect_links(int rootfd, struct nc_net_facts *out)
 				break;
 			}
 		} else {
-			r = read_file_in_root(rootfd, files[i].path, NET_FILE_MAX, &text, NULL);
+			r = snapfs_read_file(rootfd, files[i].path, NET_FILE_MAX, &text, NULL);
 			if (r < 0) {
 				r = r == -ENOMEM ? r : 0;
 				continue;
@@ -574,12 +575,12 @@ static int collect_net_setup_link(int rootfd, struct nc_net_facts *out)
 	static const char *const names[] = { "80-net-setup-link.rules",
 					     "80-net-name-slot.rules", NULL };
 	_cleanup_close_ int etc = -1;
-	const char *p = first_existing_in_root(rootfd, lib);
+	const char *p = snapfs_first_existing(rootfd, lib);
 
 	out->have_net_setup_link = p != NULL;
 	if (p && !(out->net_setup_link_path = strdup(p)))
 		return -ENOMEM;
-	etc = openat_in_root(rootfd, "/etc/udev/rules.d", O_RDONLY | O_DIRECTORY);
+	etc = snapfs_open(rootfd, "/etc/udev/rules.d", O_RDONLY | O_DIRECTORY);
 	if (etc < 0)
 		return 0;
 	for (size_t i = 0; names[i]; i++) {
@@ -590,7 +591,7 @@ static int collect_net_setup_link(int rootfd, struct nc_net_facts *out)
 		if (!path)
 			return -ENOMEM;
 		if (!masked) {
-			int r = read_file_in_root(rootfd, path, NET_FILE_MAX, &text, NULL);
+			int r = snapfs_read_file(rootfd, path, NET_FILE_MAX, &text, NULL);
 
 			if (r < 0)
 				continue;
@@ -618,7 +619,7 @@ static bool unit_enabled(int rootfd, const char *unit)
 	};
 
 	for (size_t i = 0; wants[i]; i++) {
-		_cleanup_close_ int fd = openat_in_root(rootfd, wants[i], O_RDONLY | O_DIRECTORY);
+		_cleanup_close_ int fd = snapfs_open(rootfd, wants[i], O_RDONLY | O_DIRECTORY);
 		struct stat st;
 
 		if (fd >= 0 && fstatat(fd, unit, &st, AT_SYMLINK_NOFOLLOW) == 0)
@@ -636,8 +637,8 @@ static bool nm_conf_disables_auto_default(int rootfd)
 	bool off = false;
 	_cleanup_free_ char *main_conf = NULL;
 
-	if (read_file_in_root(rootfd, "/etc/NetworkManager/NetworkManager.conf", NET_FILE_MAX,
-			      &main_conf, NULL) >= 0 && strstr(main_conf, "no-auto-default=*"))
+	if (snapfs_read_file(rootfd, "/etc/NetworkManager/NetworkManager.conf", NET_FILE_MAX,
+			     &main_conf, NULL) >= 0 && strstr(main_conf, "no-auto-default=*"))
 		off = true;
 	if (list_effective(rootfd, dirs, "*.conf", &files, &n) < 0)
 		return off;
@@ -645,7 +646,7 @@ static bool nm_conf_disables_auto_default(int rootfd)
 		_cleanup_free_ char *t = NULL;
 
 		if (!files[i].masked &&
-		    read_file_in_root(rootfd, files[i].path, NET_FILE_MAX, &t, NULL) >= 0 &&
+		    snapfs_read_file(rootfd, files[i].path, NET_FILE_MAX, &t, NULL) >= 0 &&
 		    strstr(t, "no-auto-default=*"))
 			off = true;
 	}
@@ -662,15 +663,15 @@ static bool cloud_init_renders_network(int rootfd)
 	_cleanup_free_ char *main_cfg = NULL;
 
 	/* "network: {config: disabled}" in cloud.cfg or cloud.cfg.d/ *.cfg */
-	if (read_file_in_root(rootfd, "/etc/cloud/cloud.cfg", NET_FILE_MAX, &main_cfg,
-			      NULL) >= 0 && strstr(main_cfg, "config: disabled"))
+	if (snapfs_read_file(rootfd, "/etc/cloud/cloud.cfg", NET_FILE_MAX, &main_cfg,
+			     NULL) >= 0 && strstr(main_cfg, "config: disabled"))
 		disabled = true;
 	if (list_effective(rootfd, dirs, "*.cfg", &files, &n) < 0)
 		return !disabled;
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *t = NULL;
 
-		if (read_file_in_root(rootfd, files[i].path, NET_FILE_MAX, &t, NULL) >= 0 &&
+		if (snapfs_read_file(rootfd, files[i].path, NET_FILE_MAX, &t, NULL) >= 0 &&
 		    strstr(t, "config: disabled"))
 			disabled = true;
 	}
@@ -710,21 +711,21 @@ int net_collect(const struct nc_snapshot *snap, struct nc_net_facts *out,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	p = first_existing_in_root(rootfd, udevd);
+	p = snapfs_first_existing(rootfd, udevd);
 	out->have_udev = p != NULL;
 	if (p && !(out->udev_path = strdup(p)))
 		goto oom;
-	out->have_biosdevname = first_existing_in_root(rootfd, biosdevname) != NULL;
-	out->have_nm = first_existing_in_root(rootfd, nm) != NULL;
+	out->have_biosdevname = snapfs_first_existing(rootfd, biosdevname) != NULL;
+	out->have_nm = snapfs_first_existing(rootfd, nm) != NULL;
 	out->nm_enabled = out->have_nm && unit_enabled(rootfd, "NetworkManager.service");
 	out->nm_auto_default = out->have_nm && !nm_conf_disables_auto_default(rootfd);
-	out->have_networkd = first_existing_in_root(rootfd, networkd) != NULL;
+	out->have_networkd = snapfs_first_existing(rootfd, networkd) != NULL;
 	out->networkd_enabled = out->have_networkd &&
 				(unit_enabled(rootfd, "systemd-networkd.service") ||
 				 unit_enabled(rootfd, "systemd-networkd.socket"));
-	out->have_netplan = first_existing_in_root(rootfd, netplan) != NULL;
-	out->have_ifupdown = first_existing_in_root(rootfd, ifup) != NULL;
-	out->have_cloud_init = first_existing_in_root(rootfd, cloudinit) != NULL;
+	out->have_netplan = snapfs_first_existing(rootfd, netplan) != NULL;
+	out->have_ifupdown = snapfs_first_existing(rootfd, ifup) != NULL;
+	out->have_cloud_init = snapfs_first_existing(rootfd, cloudinit) != NULL;
 	out->cloud_init_network = out->have_cloud_init && cloud_init_renders_network(rootfd);
 
 	if ((r = collect_net_setup_link(rootfd, out)) < 0 ||

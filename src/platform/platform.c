@@ -14,6 +14,7 @@
 #include <libelf.h>
 #include <strings.h>
 
+#include "common/snapfs.h"
 #include "common/util.h"
 #include "facts/facts.h"
 
@@ -174,7 +175,7 @@ static int find_efi_loaders(int rootfd, char ***ret)
 	char **v = NULL;
 
 	for (size_t m = 0; mounts[m]; m++) {
-		int fd = openat_in_root(rootfd, mounts[m], O_RDONLY | O_DIRECTORY);
+		int fd = snapfs_open(rootfd, mounts[m], O_RDONLY | O_DIRECTORY);
 		DIR *d;
 		struct dirent *vendor;
 
@@ -196,7 +197,7 @@ static int find_efi_loaders(int rootfd, char ***ret)
 			vdir = path_join(mounts[m], vendor->d_name);
 			if (!vdir)
 				goto oom;
-			vfd = openat_in_root(rootfd, vdir, O_RDONLY | O_DIRECTORY);
+			vfd = snapfs_open(rootfd, vdir, O_RDONLY | O_DIRECTORY);
 			if (vfd < 0)
 				continue;
 			vd = fdopendir(vfd);
@@ -237,7 +238,7 @@ static int collect_arch(int rootfd, struct nc_platform_facts *out)
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EINVAL;
 	for (size_t i = 0; inits[i]; i++) {
-		_cleanup_close_ int fd = openat_in_root(rootfd, inits[i], O_RDONLY);
+		_cleanup_close_ int fd = snapfs_open(rootfd, inits[i], O_RDONLY);
 		unsigned int machine;
 		Elf *elf;
 		int r;
@@ -266,7 +267,7 @@ static bool logind_ignores_power_key(int rootfd)
 	char *cur, *l;
 	bool ignore = false;
 
-	if (read_file_in_root(rootfd, "/etc/systemd/logind.conf", 1 << 20, &text, NULL) < 0)
+	if (snapfs_read_file(rootfd, "/etc/systemd/logind.conf", 1 << 20, &text, NULL) < 0)
 		return false;
 	cur = text;
 	while ((l = line_next(&cur))) {
@@ -283,7 +284,7 @@ static int collect_shutdown(int rootfd, struct nc_platform_facts *out)
 	static const char *const acpid[] = { "/usr/sbin/acpid", "/sbin/acpid", NULL };
 	static const char *const logind[] = { "/usr/lib/systemd/systemd-logind",
 					      "/lib/systemd/systemd-logind", NULL };
-	const char *a = first_existing_in_root(rootfd, acpid), *l = first_existing_in_root(rootfd, logind);
+	const char *a = snapfs_first_existing(rootfd, acpid), *l = snapfs_first_existing(rootfd, logind);
 	bool ignored = l && logind_ignores_power_key(rootfd);
 
 	out->have_acpid = a != NULL;
@@ -312,8 +313,8 @@ int platform_collect(const struct nc_snapshot *snap, const struct nc_block_layou
 	r = find_efi_loaders(snap->rootfd, &loaders);
 	if (r >= 0)
 		r = platform_boot_mode(have_layout ? layout : NULL, loaders,
-				       exists_in_root(snap->rootfd, "/boot/grub/i386-pc") ||
-					       exists_in_root(snap->rootfd, "/boot/grub2/i386-pc"),
+				       snapfs_exists(snap->rootfd, "/boot/grub/i386-pc") ||
+					       snapfs_exists(snap->rootfd, "/boot/grub2/i386-pc"),
 				       out);
 	if (r >= 0) {
 		out->efi_loaders = TAKE_PTR(loaders);

@@ -12,6 +12,7 @@
 #include <fnmatch.h>
 #include <sys/stat.h>
 
+#include "common/snapfs.h"
 #include "common/util.h"
 #include "facts/facts.h"
 #include "net/net.h"
@@ -21,7 +22,7 @@
 
 static bool snap_exists(int rootfd, const char *path)
 {
-	_cleanup_close_ int fd = openat_in_root(rootfd, path, O_PATH);
+	_cleanup_close_ int fd = snapfs_open(rootfd, path, O_PATH);
 
 	return fd >= 0;
 }
@@ -29,7 +30,7 @@ static bool snap_exists(int rootfd, const char *path)
 /* Sorted entry names of a snapshot directory (all types); empty if absent. */
 static int list_dir(int rootfd, const char *path, char ***ret)
 {
-	int fd = openat_in_root(rootfd, path, O_RDONLY | O_DIRECTORY);
+	int fd = snapfs_open(rootfd, path, O_RDONLY | O_DIRECTORY);
 	DIR *dir;
 	struct dirent *de;
 	char **v = NULL;
@@ -200,7 +201,7 @@ static int collect_modprobe(int rootfd, struct nc_xen_facts *x)
 		_cleanup_free_ char *text = NULL;
 		struct nc_err e = { 0 };
 
-		r = read_file_in_root(rootfd, paths[i], XEN_FILE_MAX, &text, NULL);
+		r = snapfs_read_file(rootfd, paths[i], XEN_FILE_MAX, &text, NULL);
 		if (r < 0) {
 			/* A /dev/null mask or a dangling link: nothing to apply. */
 			r = r == -ENOMEM ? r : 0;
@@ -265,7 +266,7 @@ static int collect_xvd_rules(int rootfd, struct nc_xen_facts *x)
 		struct nc_err e = { 0 };
 		bool ec2_file = endswith(paths[i], "/70-ec2-nvme-devices.rules");
 
-		r = read_file_in_root(rootfd, paths[i], XEN_FILE_MAX, &text, NULL);
+		r = snapfs_read_file(rootfd, paths[i], XEN_FILE_MAX, &text, NULL);
 		if (r < 0) {
 			r = r == -ENOMEM ? r : 0;
 			continue;

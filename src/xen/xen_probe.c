@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "common/snapfs.h"
 #include "common/util.h"
 #include "xen/xen.h"
 
@@ -310,7 +311,7 @@ int xen_find_probes(int rootfd, const char *const *dirs, const char *const *patt
 		if (!*patterns[i])
 			return nc_err_set(err, -EINVAL, "empty probe pattern");
 	for (size_t i = 0; dirs[i]; i++) {
-		int fd = openat_in_root(rootfd, dirs[i], O_RDONLY | O_DIRECTORY);
+		int fd = snapfs_open(rootfd, dirs[i], O_RDONLY | O_DIRECTORY);
 		int r;
 
 		if (fd < 0)

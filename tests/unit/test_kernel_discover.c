@@ -18,10 +18,10 @@
 
 #include <cmocka.h>
 
+#include "common/snapfs.h"
 #include "common/util.h"
 #include "kernel/bzimage.h"
 #include "kernel/kernel.h"
-#include "kernel/snapfs.h"
 #include "kver_test_util.h"
 
 /* The installed kernels' versions (tests/newest-kver). */
@@ -212,14 +212,14 @@ static void test_dotdot_stays_inside(void **state)
 	size_t len, len2;
 	int fd;
 
-	assert_int_equal(snap_read_head(t->snap.rootfd, "/boot/vmlinuz-7.0.2-dotdot", 4096,
+	assert_int_equal(snapfs_read_head(t->snap.rootfd, "/boot/vmlinuz-7.0.2-dotdot", 4096,
 					&buf, &len), 0);
-	assert_int_equal(snap_read_head(t->snap.rootfd, "/boot/real/cloud", 4096, &buf2, &len2), 0);
+	assert_int_equal(snapfs_read_head(t->snap.rootfd, "/boot/real/cloud", 4096, &buf2, &len2), 0);
 	assert_int_equal(len, 4096);
 	assert_memory_equal(buf, buf2, len);
-	fd = snap_open(t->snap.rootfd, "/boot/vmlinuz-7.0.0-escape", O_RDONLY);
+	fd = snapfs_open(t->snap.rootfd, "/boot/vmlinuz-7.0.0-escape", O_RDONLY);
 	assert_int_equal(fd, -ENOENT);
-	fd = snap_open(t->snap.rootfd, "/boot/vmlinuz-7.0.1-absolute", O_RDONLY);
+	fd = snapfs_open(t->snap.rootfd, "/boot/vmlinuz-7.0.1-absolute", O_RDONLY);
 	assert_int_equal(fd, -ENOENT);
 }
 
