@@ -14,6 +14,7 @@
 
 #include "vmm/acpi.h"
 #include "vmm/bootparams.h"
+#include "vmm/mptable.h"
 #include "vmm/pci.h"
 #include "vmm/smbios.h"
 #include "vmm/testdev.h"
@@ -25,11 +26,6 @@
 #define PAGETABLE_GPA 0x9000
 #define CMDLINE_GPA 0x20000
 #define CMDLINE_MAX 0x10000
-#define ACPI_GPA 0xe0000                /* inside the RSDP scan range */
-#define ACPI_MAX 0x10000
-#define SMBIOS_EP_GPA 0xf0000
-#define SMBIOS_TABLE_GPA 0xf0100
-#define SMBIOS_MAX 0xff00
 #define KERNEL_DEFAULT_GPA 0x1000000
 
 #define KVM_TSS_GPA 0xfffbd000
@@ -866,7 +862,7 @@ static int write_tables(struct vmm *vm, uint64_t *ret_rsdp, struct nc_err *err)
 {
 	struct acpi_config ac = {
 		.cpus = vm->n_vcpus,
-		.base_gpa = ACPI_GPA,
+		.base_gpa = VMM_ACPI_GPA,
 		.ioapic_addr = VMM_IOAPIC_ADDR,
 		.lapic_addr = VMM_LAPIC_ADDR,
 		.pci_mmio_base = VMM_PCI_MMIO_BASE,
@@ -877,11 +873,19 @@ static int write_tables(struct vmm *vm, uint64_t *ret_rsdp, struct nc_err *err)
 		.product = vm->instance_type,
 		.cpus = vm->n_vcpus,
 		.mem_bytes = vm->ram_size,
-		.table_gpa = SMBIOS_TABLE_GPA,
+		.table_gpa = VMM_SMBIOS_TABLE_GPA,
 	};
-	uint8_t *acpi = guest_mem_ptr(&vm->mem, ACPI_GPA, ACPI_MAX);
-	uint8_t *ep = guest_mem_ptr(&vm->mem, SMBIOS_EP_GPA, 31);
-	uint8_t *table = guest_mem_ptr(&vm->mem, SMBIOS_TABLE_GPA, SMBIOS_MAX);
+	uint8_t *acpi = guest_mem_ptr(&vm->mem, VMM_ACPI_GPA, VMM_ACPI_MAX);
+	uint8_t *ep = guest_mem_ptr(&vm->mem, VMM_SMBIOS_EP_GPA, 31);
+	struct mptable_config mc = {
+		.cpus = vm->n_vcpus,
+		.base_gpa = VMM_MPTABLE_GPA,
+		.lapic_addr = VMM_LAPIC_ADDR,
+		.ioapic_addr = VMM_IOAPIC_ADDR,
+		.ioapic_id = (uint8_t)vm->n_vcpus,      /* as in the MADT */
+	};
+	uint8_t *table = guest_mem_ptr(&vm->mem, VMM_SMBIOS_TABLE_GPA, VMM_SMBIOS_MAX);
+	uint8_t *mp = guest_mem_ptr(&vm->mem, VMM_MPTABLE_GPA, VMM_MPTABLE_MAX);
 	size_t len;
 	int rc;
 
@@ -892,7 +896,7 @@ static int write_tables(struct vmm *vm, uint64_t *ret_rsdp, struct nc_err *err)
 		ac.pci_mmio64_base = (ac.pci_mmio64_base + (1ull << 30) - 1) & ~((1ull << 30) - 1);
 		ac.pci_mmio64_limit = ac.pci_mmio64_base + (64ull << 30) - 1;
 	}
-	rc = acpi_build(&ac, acpi, ACPI_MAX, &len);
+	rc = acpi_build(&ac, acpi, VMM_ACPI_MAX, &len);
 	if (rc < 0)
 		return nc_err_set(err, rc, "ACPI tables: %s", strerror(-rc));
 	for (unsigned int i = 0; i < vm->cpuid->nent; i++) {
@@ -902,10 +906,15 @@ static int write_tables(struct vmm *vm, uint64_t *ret_rsdp, struct nc_err *err)
 		}
 	}
 	memcpy(sc.uuid, vm->uuid, 16);
-	rc = smbios_build(&sc, ep, table, SMBIOS_MAX, &len);
+	rc = smbios_build(&sc, ep, table, VMM_SMBIOS_MAX, &len);
 	if (rc < 0)
 		return nc_err_set(err, rc, "SMBIOS tables: %s", strerror(-rc));
-	*ret_rsdp = ACPI_GPA;
+	mc.cpu_signature = sc.cpuid_1_eax;
+	mc.cpu_features = sc.cpuid_1_edx;
+	rc = mptable_build(&mc, mp, VMM_MPTABLE_MAX, &len);
+	if (rc < 0)
+		return nc_err_set(err, rc, "MP table: %s", strerror(-rc));
+	*ret_rsdp = VMM_ACPI_GPA;
 	return 0;
 }
 

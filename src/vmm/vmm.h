@@ -51,6 +51,17 @@
 #define VMM_PCI_IO_LIMIT 0xffff
 #define VMM_IOAPIC_ADDR 0xfec00000u
 #define VMM_LAPIC_ADDR 0xfee00000u
+/* Platform tables below 1 MiB, where the guest scans for them: ACPI in the
+ * E-segment (RSDP scan range), SMBIOS in the F-segment's lower half, the MP
+ * table (for acpi=off) in its upper half (Linux scans 0xf0000-0xfffff for
+ * "_MP_"). SMBIOS needs far less than its half. */
+#define VMM_ACPI_GPA 0xe0000
+#define VMM_ACPI_MAX 0x10000
+#define VMM_SMBIOS_EP_GPA 0xf0000
+#define VMM_SMBIOS_TABLE_GPA 0xf0100
+#define VMM_SMBIOS_MAX 0x7f00
+#define VMM_MPTABLE_GPA 0xf8000
+#define VMM_MPTABLE_MAX 0x8000
 
 struct vmm;
 
