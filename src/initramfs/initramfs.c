@@ -296,6 +296,148 @@ static int walk_cpio(struct reader *rd, struct archive *a, const struct stream *
 	}
 }
 
+/* Where a cpio header keeps the sizes libarchive acts on. */
+struct cpio_layout {
+	const char *magic[2];
+	size_t header;           /* bytes */
+	size_t namesize_at, namesize_len, filesize_at, filesize_len;
+	unsigned int base;       /* of the ASCII digits */
+	unsigned int align;      /* header+name and data are padded to it */
+};
+
+static const struct cpio_layout cpio_newc = {
+	.magic = {"070701", "070702"}, .header = 110,
+	.namesize_at = 94, .namesize_len = 8, .filesize_at = 54, .filesize_len = 8,
+	.base = 16, .align = 4,
+};
+static const struct cpio_layout cpio_odc = {
+	.magic = {"070707", NULL}, .header = 76,
+	.namesize_at = 59, .namesize_len = 6, .filesize_at = 65, .filesize_len = 11,
+	.base = 8, .align = 1,
+};
+
+static const struct cpio_layout *cpio_layout_of(const uint8_t *h, size_t left)
+{
+	static const struct cpio_layout *const layouts[] = { &cpio_newc, &cpio_odc };
+
+	if (left < 6)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(layouts); i++)
+		for (size_t m = 0; m < ARRAY_SIZE(layouts[i]->magic) && layouts[i]->magic[m]; m++)
+			if (memcmp(h, layouts[i]->magic[m], 6) == 0)
+				return layouts[i];
+	return NULL;
+}
+
+/* Every header digit must be one of base, as libarchive wants it (else it
+ * takes the header for junk and hunts for the next). */
+static bool cpio_digits(const uint8_t *p, size_t n, unsigned int base, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned int d;
+
+		if (p[i] >= '0' && p[i] <= '9')
+			d = p[i] - '0';
+		else if (p[i] >= 'a' && p[i] <= 'f')
+			d = p[i] - 'a' + 10;
+		else if (p[i] >= 'A' && p[i] <= 'F')
+			d = p[i] - 'A' + 10;
+		else
+			return false;
+		if (d >= base)
+			return false;
+		v = v * base + d;
+	}
+	*ret = v;
+	return true;
+}
+
+static bool cpio_header_digits(const uint8_t *h, const struct cpio_layout *l)
+{
+	uint64_t v;
+
+	return cpio_digits(h + 6, l->header - 6, l->base, &v);
+}
+
+static uint64_t cpio_pad(uint64_t n, unsigned int align)
+{
+	return (align - n % align) % align;
+}
+
+/*
+ * libarchive's cpio reader allocates a buffer as large as the name size a
+ * header claims (up to 4 GiB) before it learns whether that many bytes
+ * exist. Here all bytes are in memory: check each newc/odc header's name
+ * and data sizes against what is left, up to TRAILER!!!, before libarchive
+ * sees any. What does not start as newc or odc is libarchive's to judge.
+ */
+static int cpio_check_sizes(struct reader *rd, const uint8_t *data, size_t len, size_t off)
+{
+	const struct cpio_layout *l = NULL;
+	size_t pos = 0;
+
+	for (;;) {
+		const uint8_t *h = data + pos;
+		size_t left = len - pos;
+		const struct cpio_layout *hl = cpio_layout_of(h, left);
+		uint64_t namesize, filesize, name_end, data_end;
+
+		if (!hl) {
+			if (!l)
+				return 0;
+			/* afio's large ASCII headers (odc archives may hold
+			 * them) have a 4-digit name size: nothing to fear. */
+			if (l == &cpio_odc && left >= 6 && memcmp(h, "070727", 6) == 0)
+				return 0;
+			if (left >= 6)
+				return nc_err_set(rd->err, -EINVAL,
+						  "%s: truncated or corrupt cpio archive at offset %zu "
+						  "(no cpio header at offset %zu)",
+						  rd->name, off, off + pos);
+		}
+		if (!hl || left < hl->header)
+			return nc_err_set(rd->err, -EINVAL,
+					  "%s: truncated or corrupt cpio archive at offset %zu "
+					  "(it ends at offset %zu, before its TRAILER!!!)",
+					  rd->name, off, off + len);
+		/* libarchive would hunt past a header of another format. */
+		if (l && hl != l)
+			return nc_err_set(rd->err, -EINVAL,
+					  "%s: truncated or corrupt cpio archive at offset %zu "
+					  "(no cpio header at offset %zu)",
+					  rd->name, off, off + pos);
+		l = hl;
+		if (!cpio_header_digits(h, l))
+			return nc_err_set(rd->err, -EINVAL,
+					  "%s: truncated or corrupt cpio archive at offset %zu "
+					  "(a header at offset %zu has a field that is not a number)",
+					  rd->name, off, off + pos);
+		cpio_digits(h + l->namesize_at, l->namesize_len, l->base, &namesize);
+		cpio_digits(h + l->filesize_at, l->filesize_len, l->base, &filesize);
+		name_end = l->header + namesize;
+		name_end += cpio_pad(name_end, l->align);
+		if (name_end > left)
+			return nc_err_set(rd->err, -EINVAL,
+					  "%s: truncated or corrupt cpio archive at offset %zu "
+					  "(the header at offset %zu gives a %llu-byte name, %zu bytes are left)",
+					  rd->name, off, off + pos, (unsigned long long)namesize,
+					  left - l->header);
+		if (namesize == 11 && memcmp(h + l->header, "TRAILER!!!", 11) == 0)
+			return 0;
+		data_end = name_end + filesize;
+		data_end += cpio_pad(data_end, l->align);
+		if (data_end > left)
+			return nc_err_set(rd->err, -EINVAL,
+					  "%s: truncated or corrupt cpio archive at offset %zu "
+					  "(the header at offset %zu gives %llu bytes of data, %zu bytes are left)",
+					  rd->name, off, off + pos, (unsigned long long)filesize,
+					  (size_t)(left - name_end));
+		pos += (size_t)data_end;
+	}
+}
+
 static int parse_uncompressed(struct reader *rd, const uint8_t *data, size_t size,
 			      size_t off, size_t *ret_len)
 {
@@ -303,6 +445,9 @@ static int parse_uncompressed(struct reader *rd, const uint8_t *data, size_t siz
 	int r;
 
 	r = add_segment(rd, "cpio", off);
+	if (r < 0)
+		return r;
+	r = cpio_check_sizes(rd, data + off, size - off, off);
 	if (r < 0)
 		return r;
 	a = archive_read_new();

@@ -163,15 +163,16 @@ static bool have_program(const char *cmd)
 	return false;
 }
 
-/* Append a newc cpio archive of entries, compressed with f (NULL: none). */
-static void write_cpio(struct buf *out, const struct fentry *e, size_t n,
-		       const struct filter *f)
+/* Append a cpio archive of entries in a format (set_format: libarchive's
+ * archive_write_set_format_cpio_*), compressed with f (NULL: none). */
+static void write_cpio_as(struct buf *out, const struct fentry *e, size_t n,
+			  const struct filter *f, int (*set_format)(struct archive *))
 {
 	struct archive *a = archive_write_new();
 	static char zeros[65536];
 
 	assert_non_null(a);
-	assert_int_equal(archive_write_set_format_cpio_newc(a), ARCHIVE_OK);
+	assert_int_equal(set_format(a), ARCHIVE_OK);
 	if (f && f->program)
 		assert_int_equal(archive_write_add_filter_program(a, f->program), ARCHIVE_OK);
 	else if (f)
@@ -218,6 +219,13 @@ static void write_cpio(struct buf *out, const struct fentry *e, size_t n,
 	}
 	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
 	archive_write_free(a);
+}
+
+/* Append a newc cpio archive, the kernel's format. */
+static void write_cpio(struct buf *out, const struct fentry *e, size_t n,
+		       const struct filter *f)
+{
+	write_cpio_as(out, e, n, f, archive_write_set_format_cpio_newc);
 }
 
 /* Compress raw bytes (not a cpio) with f: for streams that lie. */
@@ -732,6 +740,101 @@ static void test_absurd_name_size(void **state)
 	assert_failed(parse(&b, BIG, &ir, &err), -EINVAL, &ir, &err,
 		      "a header asks for more than");
 	free(cpio.p);
+	free(b.p);
+}
+
+/*
+ * The same header in an uncompressed archive: its sizes are checked against
+ * the bytes that are there before libarchive sees it (which would allocate
+ * 2 GiB for the name first), so it fails at once and says why.
+ */
+static void test_absurd_sizes_uncompressed(void **state)
+{
+	static const struct fentry one[] = {{F, "init", "x"}};
+	/* newc: c_filesize the 7th, c_namesize the 12th 8-digit field. */
+	const size_t filesize_at = 6 + 6 * 8, namesize_at = 6 + 11 * 8;
+	struct nc_initramfs ir = {0};
+	struct nc_err err;
+	struct buf cpio = {0};
+	struct timespec t0, t1;
+
+	write_cpio(&cpio, one, 1, NULL);
+	assert_int_equal(cpio.len, 10240);
+	assert_memory_equal(cpio.p + namesize_at, "00000005", 8);
+	assert_memory_equal(cpio.p + filesize_at, "00000001", 8);
+
+	memcpy(cpio.p + namesize_at, "7fffffff", 8);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_failed(parse(&cpio, BIG, &ir, &err), -EINVAL, &ir, &err,
+		      "test.img: truncated or corrupt cpio archive at offset 0 (the header at "
+		      "offset 0 gives a 2147483647-byte name, 10130 bytes are left)");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) <
+		    100000000L);
+
+	/* One byte past the end, then the longest name that fits: 110 + 10128
+	 * ends at 10238, padded to 10240; the 1 data byte is then missing. */
+	memcpy(cpio.p + namesize_at, "00002793", 8);
+	assert_failed(parse(&cpio, BIG, &ir, &err), -EINVAL, &ir, &err,
+		      "gives a 10131-byte name, 10130 bytes are left");
+	memcpy(cpio.p + namesize_at, "00002790", 8);
+	assert_failed(parse(&cpio, BIG, &ir, &err), -EINVAL, &ir, &err,
+		      "gives 1 bytes of data, 0 bytes are left");
+
+	memcpy(cpio.p + namesize_at, "00000005", 8);
+	memcpy(cpio.p + filesize_at, "FFFFFFFF", 8);
+	assert_failed(parse(&cpio, BIG, &ir, &err), -EINVAL, &ir, &err,
+		      "gives 4294967295 bytes of data, 10124 bytes are left");
+
+	/* A field that is not hex: libarchive would hunt past it for the next
+	 * header, whatever name size that one claims. */
+	memcpy(cpio.p + filesize_at, "0000000x", 8);
+	assert_failed(parse(&cpio, BIG, &ir, &err), -EINVAL, &ir, &err,
+		      "a header at offset 0 has a field that is not a number");
+
+	/* Junk where TRAILER!!!'s header belongs (110 + "init\0" + pad, 1
+	 * data byte + pad: offset 120). */
+	memcpy(cpio.p + filesize_at, "00000001", 8);
+	assert_memory_equal(cpio.p + 120, "070701", 6);
+	memcpy(cpio.p + 120, "junk!!", 6);
+	assert_failed(parse(&cpio, BIG, &ir, &err), -EINVAL, &ir, &err,
+		      "no cpio header at offset 120");
+	/* Restored, it reads. */
+	memcpy(cpio.p + 120, "070701", 6);
+	assert_int_equal(parse(&cpio, BIG, &ir, &err), 0);
+	assert_string_equal(ir.files[0], "init");
+	initramfs_clear(&ir);
+	free(cpio.p);
+}
+
+/* odc (portable ASCII, octal fields, no padding): read, and checked alike
+ * after an early newc archive (offsets in messages are the file's). */
+static void test_odc_sizes(void **state)
+{
+	static const struct fentry two[] = {{F, "init", "x"}, {F, "etc/fstab", "ab"}};
+	/* odc: c_filesize the 11-digit field at 65. */
+	const size_t filesize_at = 65;
+	struct nc_initramfs ir = {0};
+	struct nc_err err;
+	struct buf b = {0};
+
+	write_cpio(&b, early, ARRAY_SIZE(early), NULL);
+	assert_int_equal(b.len, 10240);
+	write_cpio_as(&b, two, ARRAY_SIZE(two), NULL, archive_write_set_format_cpio_odc);
+	assert_memory_equal(b.p + 10240, "070707", 6);
+	assert_int_equal(parse(&b, BIG, &ir, &err), 0);
+	assert_non_null(ir.files);
+	assert_true(strv_contains(ir.files, "init"));
+	assert_true(strv_contains(ir.files, "etc/fstab"));
+	initramfs_clear(&ir);
+
+	assert_memory_equal(b.p + 10240 + filesize_at, "00000000001", 11);
+	memcpy(b.p + 10240 + filesize_at, "77777777777", 11);
+	assert_failed(parse(&b, BIG, &ir, &err), -EINVAL, &ir, &err,
+		      "cpio archive at offset 10240 (the header at offset 10240 gives "
+		      "8589934591 bytes of data");
+	memcpy(b.p + 10240 + filesize_at, "00000000009", 11);
+	assert_failed(parse(&b, BIG, &ir, &err), -EINVAL, &ir, &err, "not a number");
 	free(b.p);
 }
 
@@ -1514,6 +1617,8 @@ int main(void)
 		cmocka_unit_test(test_truncated_uncompressed),
 		cmocka_unit_test(test_bombs),
 		cmocka_unit_test(test_absurd_name_size),
+		cmocka_unit_test(test_absurd_sizes_uncompressed),
+		cmocka_unit_test(test_odc_sizes),
 		cmocka_unit_test(test_absurd_entry_count),
 		cmocka_unit_test(test_too_many_archives),
 		cmocka_unit_test(test_read_file_errors),
