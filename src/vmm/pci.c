@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
+
 #define PCI_COMMAND 0x04
 #define PCI_COMMAND_IO 0x1
 #define PCI_COMMAND_MEMORY 0x2
@@ -36,6 +38,8 @@ struct pci_bus {
 	uint32_t io_next, io_limit;
 	pci_msi_send_fn msi_send;
 	void *opaque;
+	struct pci_msi_ops ops;
+	void *ops_opaque;
 	struct pci_device *devs[PCI_MAX_DEVICES];
 };
 
@@ -269,6 +273,14 @@ int pci_bus_new(uint32_t mmio_base, uint32_t mmio_limit, uint16_t io_base, uint1
 	return 0;
 }
 
+void pci_bus_set_msi_ops(struct pci_bus *bus, const struct pci_msi_ops *ops, void *opaque)
+{
+	pthread_mutex_lock(&bus->lock);
+	bus->ops = *ops;
+	bus->ops_opaque = opaque;
+	pthread_mutex_unlock(&bus->lock);
+}
+
 void pci_bus_free(struct pci_bus *bus)
 {
 	if (!bus)
@@ -286,30 +298,69 @@ static uint16_t msix_ctrl(const struct pci_device *pd)
 	return (uint16_t)get_le(pd->cfg + PCI_MSIX_CAP_OFFSET + 2, 2);
 }
 
-/* Sends vector v if it may be delivered, else marks it pending. Lock held;
- * returns whether an MSI is to be sent (addr/data filled). */
-static bool msix_fire_locked(struct pci_device *pd, unsigned int v, uint64_t *addr,
-			     uint32_t *data)
+static bool msix_entry_masked(const struct pci_device *pd, unsigned int v)
 {
-	const uint8_t *e = pd->msix_table + v * MSIX_ENTRY_SIZE;
+	return get_le(pd->msix_table + v * MSIX_ENTRY_SIZE + 12, 4) & MSIX_ENTRY_MASKED;
+}
+
+/* MSI-X on and the function not masked. Lock held. */
+static bool msix_function_open(const struct pci_device *pd)
+{
 	uint16_t ctrl = msix_ctrl(pd);
 
-	if ((ctrl & MSIX_CTRL_MASKALL) || (get_le(e + 12, 4) & MSIX_ENTRY_MASKED)) {
+	return (ctrl & MSIX_CTRL_ENABLE) && !(ctrl & MSIX_CTRL_MASKALL);
+}
+
+static void msix_entry_msg(const struct pci_device *pd, unsigned int v, struct pci_msix_msg *m)
+{
+	const uint8_t *e = pd->msix_table + v * MSIX_ENTRY_SIZE;
+
+	m->vector = v;
+	m->addr = (uint64_t)get_le(e, 4) | (uint64_t)get_le(e + 4, 4) << 32;
+	m->data = get_le(e + 8, 4);
+}
+
+/* Sends vector v if it may be delivered, else marks it pending. Lock held;
+ * returns whether a message is to be sent (m filled). */
+static bool msix_fire_locked(struct pci_device *pd, unsigned int v, struct pci_msix_msg *m)
+{
+	if ((msix_ctrl(pd) & MSIX_CTRL_MASKALL) || msix_entry_masked(pd, v)) {
 		pd->msix_pba[v / 64] |= 1ull << (v % 64);
 		return false;
 	}
 	pd->msix_pba[v / 64] &= ~(1ull << (v % 64));
-	*addr = (uint64_t)get_le(e, 4) | (uint64_t)get_le(e + 4, 4) << 32;
-	*data = get_le(e + 8, 4);
+	msix_entry_msg(pd, v, m);
 	return true;
+}
+
+/* Both without the lock held. */
+static void msix_send_all(struct pci_device *pd, const struct pci_msix_msg *msgs,
+			  unsigned int n)
+{
+	struct pci_bus *bus = pd->bus;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (bus->ops.send)
+			bus->ops.send(bus->ops_opaque, pd->desc.slot, &msgs[i]);
+		else if (bus->msi_send)
+			bus->msi_send(bus->opaque, msgs[i].addr, msgs[i].data);
+	}
+}
+
+static void msix_route_all(struct pci_device *pd, const struct pci_msix_msg *msgs,
+			   unsigned int n)
+{
+	struct pci_bus *bus = pd->bus;
+
+	if (n && bus->ops.route)
+		bus->ops.route(bus->ops_opaque, pd->desc.slot, msgs, n);
 }
 
 int pci_msix_notify(void *handle, unsigned int vector)
 {
 	struct pci_device *pd = handle;
 	struct pci_bus *bus;
-	uint64_t addr;
-	uint32_t data;
+	struct pci_msix_msg m;
 	bool send;
 
 	if (!pd || vector >= pd->desc.msix_vectors)
@@ -320,39 +371,29 @@ int pci_msix_notify(void *handle, unsigned int vector)
 		pthread_mutex_unlock(&bus->lock);
 		return -EAGAIN;
 	}
-	send = msix_fire_locked(pd, vector, &addr, &data);
+	send = msix_fire_locked(pd, vector, &m);
 	pthread_mutex_unlock(&bus->lock);
-	if (send && bus->msi_send)
-		bus->msi_send(bus->opaque, addr, data);
+	if (send)
+		msix_send_all(pd, &m, 1);
 	return 0;
 }
 
-/* After an unmask: deliver what became deliverable. Lock held; collects at
- * most `max` messages to send after unlocking. */
-static unsigned int msix_flush_pending(struct pci_device *pd, uint64_t *addrs, uint32_t *datas,
-				       unsigned int max)
+/* After the function opened (MSI-X enabled or function mask cleared): the
+ * routes of every unmasked vector into routes, and what was pending into
+ * sends. Lock held; both arrays hold msix_vectors entries. */
+static void msix_function_opened(struct pci_device *pd, struct pci_msix_msg *routes,
+				 unsigned int *n_routes, struct pci_msix_msg *sends,
+				 unsigned int *n_sends)
 {
-	unsigned int n = 0;
-
-	if (!(msix_ctrl(pd) & MSIX_CTRL_ENABLE) || (msix_ctrl(pd) & MSIX_CTRL_MASKALL))
-		return 0;
-	for (unsigned int v = 0; v < pd->desc.msix_vectors && n < max; v++) {
-		if (!(pd->msix_pba[v / 64] & (1ull << (v % 64))))
+	*n_routes = *n_sends = 0;
+	for (unsigned int v = 0; v < pd->desc.msix_vectors; v++) {
+		if (msix_entry_masked(pd, v))
 			continue;
-		if (msix_fire_locked(pd, v, &addrs[n], &datas[n]))
-			n++;
+		msix_entry_msg(pd, v, &routes[(*n_routes)++]);
+		if ((pd->msix_pba[v / 64] & (1ull << (v % 64))) &&
+		    msix_fire_locked(pd, v, &sends[*n_sends]))
+			(*n_sends)++;
 	}
-	return n;
-}
-
-#define MSIX_FLUSH_MAX 64
-
-static void msix_send_all(struct pci_bus *bus, const uint64_t *addrs, const uint32_t *datas,
-			  unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++)
-		if (bus->msi_send)
-			bus->msi_send(bus->opaque, addrs[i], datas[i]);
 }
 
 /* ---- Config space ------------------------------------------------------------ */
@@ -381,9 +422,8 @@ uint32_t pci_config_read(struct pci_bus *bus, unsigned int slot, unsigned int of
 void pci_config_write(struct pci_bus *bus, unsigned int slot, unsigned int off, unsigned int len,
 		      uint32_t val)
 {
-	uint64_t addrs[MSIX_FLUSH_MAX];
-	uint32_t datas[MSIX_FLUSH_MAX];
-	unsigned int n = 0;
+	_cleanup_free_ struct pci_msix_msg *routes = NULL, *sends = NULL;
+	unsigned int n_routes = 0, n_sends = 0;
 	struct pci_device *pd;
 	void (*reset)(void *) = NULL;
 	void *dev = NULL;
@@ -394,6 +434,7 @@ void pci_config_write(struct pci_bus *bus, unsigned int slot, unsigned int off, 
 	pd = bus->devs[slot];
 	if (pd) {
 		uint16_t old_cmd = (uint16_t)get_le(pd->cfg + PCI_COMMAND, 2);
+		bool was_open = pd->desc.msix_vectors && msix_function_open(pd);
 		uint16_t cmd;
 
 		for (unsigned int i = 0; i < len; i++) {
@@ -407,12 +448,18 @@ void pci_config_write(struct pci_bus *bus, unsigned int slot, unsigned int off, 
 			reset = pd->desc.reset;
 			dev = pd->desc.dev;
 		}
-		if (pd->desc.msix_vectors && off <= PCI_MSIX_CAP_OFFSET + 3 &&
-		    off + len > PCI_MSIX_CAP_OFFSET + 2)
-			n = msix_flush_pending(pd, addrs, datas, MSIX_FLUSH_MAX);
+		if (pd->desc.msix_vectors && !was_open && msix_function_open(pd)) {
+			routes = calloc(pd->desc.msix_vectors, sizeof(*routes));
+			sends = calloc(pd->desc.msix_vectors, sizeof(*sends));
+			if (routes && sends)
+				msix_function_opened(pd, routes, &n_routes, sends, &n_sends);
+		}
 	}
 	pthread_mutex_unlock(&bus->lock);
-	msix_send_all(bus, addrs, datas, n);
+	if (pd) {
+		msix_route_all(pd, routes, n_routes);
+		msix_send_all(pd, sends, n_sends);
+	}
 	if (reset)
 		reset(dev);
 }
@@ -469,9 +516,8 @@ static bool msix_mmio(struct pci_device *pd, unsigned int bar, uint64_t off, voi
 	struct pci_bus *bus = pd->bus;
 	uint64_t table_len = (uint64_t)d->msix_vectors * MSIX_ENTRY_SIZE;
 	uint64_t pba_len = ((d->msix_vectors + 63) / 64) * 8;
-	uint64_t addrs[1];
-	uint32_t datas[1];
-	bool send = false;
+	struct pci_msix_msg route, send;
+	bool routed = false, fired = false;
 
 	if (!d->msix_vectors || bar != d->msix_bar)
 		return false;
@@ -487,21 +533,27 @@ static bool msix_mmio(struct pci_device *pd, unsigned int bar, uint64_t off, voi
 		}
 		pthread_mutex_lock(&bus->lock);
 		if (is_write) {
-			bool was_masked = pd->msix_table[v * 16 + 12] & MSIX_ENTRY_MASKED;
+			bool was_masked = msix_entry_masked(pd, v);
 
 			memcpy(pd->msix_table + t, data, len);
 			pd->msix_table[v * 16 + 12] &= MSIX_ENTRY_MASKED;
 			memset(pd->msix_table + v * 16 + 13, 0, 3);
-			if (was_masked && !(pd->msix_table[v * 16 + 12] & MSIX_ENTRY_MASKED) &&
-			    (pd->msix_pba[v / 64] & (1ull << (v % 64))) &&
-			    (msix_ctrl(pd) & MSIX_CTRL_ENABLE))
-				send = msix_fire_locked(pd, v, &addrs[0], &datas[0]);
+			/* Deliverable with a (maybe) new message: route it
+			 * first, then deliver what the unmask released. */
+			if (msix_function_open(pd) && !msix_entry_masked(pd, v)) {
+				msix_entry_msg(pd, v, &route);
+				routed = true;
+				if (was_masked && (pd->msix_pba[v / 64] & (1ull << (v % 64))))
+					fired = msix_fire_locked(pd, v, &send);
+			}
 		} else {
 			memcpy(data, pd->msix_table + t, len);
 		}
 		pthread_mutex_unlock(&bus->lock);
-		if (send)
-			msix_send_all(bus, addrs, datas, 1);
+		if (routed)
+			msix_route_all(pd, &route, 1);
+		if (fired)
+			msix_send_all(pd, &send, 1);
 		return true;
 	}
 	if (off >= d->msix_pba_offset && off - d->msix_pba_offset < pba_len) {

@@ -8,8 +8,9 @@
  * described by struct pci_dev_desc (vmm/bus.h); their BAR accesses outside
  * the MSI-X structures go to the descriptor's callbacks.
  *
- * No KVM here: an MSI is handed to the msi_send callback, so unit tests
- * drive the bus as a guest would. Thread-safe: one mutex guards config
+ * No KVM here: an MSI is handed to the msi_send callback (or to the
+ * pci_msi_ops the machine sets for irqfd routing), so unit tests drive the
+ * bus as a guest would. Thread-safe: one mutex guards config
  * space and MSI-X state; device callbacks run without it held, so a device
  * may call pci_msix_notify from inside its callbacks or from any thread.
  */
@@ -38,11 +39,33 @@ struct pci_device;
 
 typedef void (*pci_msi_send_fn)(void *opaque, uint64_t addr, uint32_t data);
 
+/* One MSI-X vector's message. */
+struct pci_msix_msg {
+	unsigned int vector;
+	uint64_t addr;
+	uint32_t data;
+};
+
+/* Delivery that knows which vector it is (for irqfd routing), replacing
+ * msi_send once set. route() announces vectors that became deliverable
+ * (MSI-X on, function and entry unmasked) or changed their message while
+ * deliverable, before any delivery of them; send() delivers one. Both are
+ * called without the bus lock held, from the thread of the access or of
+ * pci_msix_notify. */
+struct pci_msi_ops {
+	void (*route)(void *opaque, unsigned int slot, const struct pci_msix_msg *msgs,
+		      unsigned int n);
+	void (*send)(void *opaque, unsigned int slot, const struct pci_msix_msg *msg);
+};
+
 /* A bus whose BARs are placed in [mmio_base, mmio_limit] and I/O BARs in
  * [io_base, io_limit] (limits inclusive). Registers the host bridge. */
 int pci_bus_new(uint32_t mmio_base, uint32_t mmio_limit, uint16_t io_base, uint16_t io_limit,
 		pci_msi_send_fn msi_send, void *opaque, struct pci_bus **ret_bus);
 void pci_bus_free(struct pci_bus *bus);
+
+/* Sets the vector-aware delivery (before the guest runs); ops is copied. */
+void pci_bus_set_msi_ops(struct pci_bus *bus, const struct pci_msi_ops *ops, void *opaque);
 
 /* Adds a device at desc->slot (1..31): checks the description, places its
  * BARs and builds its config space. The descriptor is copied; desc->dev

@@ -15,6 +15,7 @@
 #include "vmm/acpi.h"
 #include "vmm/bootparams.h"
 #include "vmm/mptable.h"
+#include "vmm/msiroute.h"
 #include "vmm/pci.h"
 #include "vmm/smbios.h"
 #include "vmm/testdev.h"
@@ -65,6 +66,7 @@ struct vmm {
 	unsigned int n_vcpus;
 
 	struct pci_bus *pci;
+	struct msi_router *msi;         /* NULL: MSIs by KVM_SIGNAL_MSI only */
 	struct dev_host host;
 	struct testdev testdev;
 
@@ -158,6 +160,54 @@ static void host_msi_send(void *opaque, uint64_t addr, uint32_t data)
 	};
 
 	ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi);
+}
+
+/* The router's KVM calls (vmm/msiroute.h). */
+static int kvm_set_gsi_routing(void *opaque, const struct kvm_irq_routing *table)
+{
+	struct vmm *vm = opaque;
+
+	return ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, table) < 0 ? -errno : 0;
+}
+
+static int kvm_irqfd(void *opaque, int fd, uint32_t gsi, bool deassign)
+{
+	struct vmm *vm = opaque;
+	struct kvm_irqfd irqfd = {
+		.fd = (uint32_t)fd,
+		.gsi = gsi,
+		.flags = deassign ? KVM_IRQFD_FLAG_DEASSIGN : 0,
+	};
+
+	return ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+}
+
+static int kvm_signal_msi(void *opaque, uint64_t addr, uint32_t data)
+{
+	host_msi_send(opaque, addr, data);
+	return 0;
+}
+
+/* MSI-X by irqfd where KVM has GSI routing and irqfds; KVM_SIGNAL_MSI
+ * stays the fallback for whatever cannot be routed. */
+static void vmm_setup_msi_routing(struct vmm *vm)
+{
+	static const struct msi_router_ops ops = {
+		.set_gsi_routing = kvm_set_gsi_routing,
+		.irqfd = kvm_irqfd,
+		.signal_msi = kvm_signal_msi,
+	};
+	static const struct pci_msi_ops pci_ops = {
+		.route = msi_router_route,
+		.send = msi_router_send,
+	};
+
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING) <= 0 ||
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD) <= 0)
+		return;
+	if (msi_router_new(&ops, vm, &vm->msi) < 0)
+		return;
+	pci_bus_set_msi_ops(vm->pci, &pci_ops, vm->msi);
 }
 
 static void host_msix_notify(void *opaque, void *pci_dev, unsigned int vector)
@@ -764,6 +814,7 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **ret_vm, struct nc_err 
 		nc_err_set(err, rc, "PCI bus: %s", strerror(-rc));
 		goto fail;
 	}
+	vmm_setup_msi_routing(vm);
 	/* The kick that makes KVM_RUN return: no SA_RESTART. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
@@ -1093,6 +1144,21 @@ int vmm_run(struct vmm *vm, unsigned int timeout_ms, struct vmm_result *ret, str
 		}
 	}
 	ret->exits = atomic_load(&vm->exits);
+	if (vm->msi) {
+		struct msi_router_stats st;
+
+		msi_router_get_stats(vm->msi, &st);
+		ret->msi_irqfd = st.irqfd_sends;
+		ret->msi_signalled = st.signal_sends;
+		if (vm->cfg.trace_fd >= 0)
+			dprintf(vm->cfg.trace_fd,
+				"vmm: msi: %u routes (%u irqfds, %u table updates%s), %llu by "
+				"irqfd, %llu by KVM_SIGNAL_MSI\n",
+				st.routes, st.irqfds, st.table_updates,
+				st.disabled ? ", routing failed" : "",
+				(unsigned long long)st.irqfd_sends,
+				(unsigned long long)st.signal_sends);
+	}
 	return rc < 0 ? rc : 0;
 }
 
@@ -1141,6 +1207,7 @@ void vmm_destroy(struct vmm *vm)
 			close(vm->vcpus[i].fd);
 	}
 	pci_bus_free(vm->pci);
+	msi_router_free(vm->msi);
 	if (vm->ram)
 		munmap(vm->ram, vm->ram_size);
 	if (vm->vm_fd >= 0)

@@ -5,7 +5,8 @@
  * BARs, IOAPIC and LAPIC), CPUID as KVM supports it with the KVM signature
  * and no Xen leaves, direct 64-bit boot of a bzImage, ACPI and SMBIOS as
  * EC2 shows them, COM1 (8250) as the console, ACPI PM1a poweroff, i8042
- * and triple-fault reset, PCI bus 0 (CF8/CFC and ECAM) with MSI-X.
+ * and triple-fault reset, PCI bus 0 (CF8/CFC and ECAM) with MSI-X delivered
+ * by irqfd (KVM_SIGNAL_MSI as the fallback).
  *
  * Use:
  *	struct vmm_config cfg;
@@ -106,6 +107,8 @@ struct vmm_result {
 	enum vmm_exit_reason reason;
 	char detail[256];               /* e.g. "triple fault", the KVM error */
 	uint64_t exits;                 /* userspace exits, all vCPUs */
+	uint64_t msi_irqfd;             /* MSI-X deliveries by irqfd */
+	uint64_t msi_signalled;         /* and by KVM_SIGNAL_MSI */
 };
 
 const char *vmm_exit_reason_name(enum vmm_exit_reason r);
