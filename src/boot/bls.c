@@ -84,13 +84,9 @@ int bls_entry_parse(const char *text, const char *file, const char *stem,
 		return -ENOMEM;
 	cur = copy;
 	e.line = 1;
-	while ((l = line_next(&cur))) {
+	while ((l = line_next_content(&cur, &line))) {
 		char *key, *value;
 
-		line++;
-		l = strstrip(l);
-		if (!*l || *l == '#')
-			continue;
 		key = l;
 		while (*l && !isspace((unsigned char)*l))
 			l++;

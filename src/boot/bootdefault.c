@@ -52,21 +52,6 @@ static int seen_before(struct collector *c, const char *text)
 	return r < 0 ? r : 0;
 }
 
-static int note(struct collector *c, const char *fmt, ...) NC_PRINTF(2, 3);
-static int note(struct collector *c, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	return strv_push(&c->out->notes, s);
-}
-
 /* Read an optional file: 0 and *ret NULL when absent or unreadable. */
 static int read_opt(struct collector *c, const char *path, char **ret, size_t *ret_size)
 {
@@ -77,13 +62,33 @@ static int read_opt(struct collector *c, const char *path, char **ret, size_t *r
 	if (r < 0) {
 		*ret = NULL;
 		if (r != -ENOENT && r != -ENOTDIR)
-			return note(c, "%s: cannot read: %s", path, strerror(-r));
+			return strv_push(&c->out->notes,
+					 strdup_printf("%s: cannot read: %s", path, strerror(-r)));
 	}
 	return 0;
 }
 
+/* A boot loader's config, unless absent or parsed already (the same file
+ * reached through a symlink or copied for EFI): 1 with *ret set, else 0. */
+static int read_config_once(struct collector *c, const char *path, char **ret)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = read_opt(c, path, &text, NULL);
+
+	if (r < 0 || !text)
+		return r;
+	r = seen_before(c, text);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	*ret = TAKE_PTR(text);
+	return 1;
+}
+
+/* Takes entries and how, even on failure. fallback: def is a stand-in, the
+ * configured default named no entry. */
 static int add_loader(struct collector *c, const char *kind, const char *config,
-		      struct nc_boot_entry *entries, size_t n, int def, char *how)
+		      struct nc_boot_entry *entries, size_t n, int def, char *how,
+		      bool fallback)
 {
 	struct nc_bootloader *nv, *l;
 
@@ -102,6 +107,7 @@ static int add_loader(struct collector *c, const char *kind, const char *config,
 	l->n_entries = n;
 	l->default_entry = def;
 	l->default_how = how;
+	l->default_fallback = fallback;
 	if (!l->kind || !l->config || !how)
 		return -ENOMEM;
 	return 0;
@@ -246,13 +252,9 @@ static int collect_grub_cfg(struct collector *c, const char *path)
 	int r, idx;
 	char *how;
 
-	r = read_opt(c, path, &text, NULL);
-	if (r < 0 || !text)
+	r = read_config_once(c, path, &text);
+	if (r <= 0)
 		return r;
-	/* The same file reached through a symlink or copied for EFI. */
-	r = seen_before(c, text);
-	if (r != 0)
-		return r < 0 ? r : 0;
 	dir = dir_of(path);
 	envpath = dir ? strdup_printf("%s/grubenv", dir) : NULL;
 	if (!envpath)
@@ -297,11 +299,10 @@ static int collect_grub_cfg(struct collector *c, const char *path)
 	fallback = idx < 0 && g.n_entries > 0;
 	if (fallback)
 		idx = 0;
-	r = add_loader(c, "grub2", path, TAKE_PTR(g.entries), g.n_entries, idx, how);
+	r = add_loader(c, "grub2", path, TAKE_PTR(g.entries), g.n_entries, idx, how,
+		       fallback);
 	g.n_entries = 0;
 	grub_cfg_free(&g);
-	if (r >= 0)
-		c->out->loaders[c->out->n_loaders - 1].default_fallback = fallback;
 	return r;
 }
 
@@ -377,10 +378,7 @@ static int collect_sdboot(struct collector *c, const char *root)
 	fallback = idx < 0 && pattern;
 	if (idx < 0)
 		idx = 0;
-	r = add_loader(c, "bls", dir, v, n, idx, how);
-	if (r >= 0)
-		c->out->loaders[c->out->n_loaders - 1].default_fallback = fallback;
-	return r;
+	return add_loader(c, "bls", dir, v, n, idx, how, fallback);
 }
 
 /* ---- GRUB legacy ------------------------------------------------------------ */
@@ -395,12 +393,9 @@ static int collect_menulst(struct collector *c, const char *path)
 	long idx = -1;
 	int r;
 
-	r = read_opt(c, path, &text, NULL);
-	if (r < 0 || !text)
+	r = read_config_once(c, path, &text);
+	if (r <= 0)
 		return r;
-	r = seen_before(c, text);
-	if (r != 0)
-		return r < 0 ? r : 0;
 	r = menulst_parse(text, path, &m);
 	if (r < 0)
 		return r;
@@ -440,11 +435,10 @@ static int collect_menulst(struct collector *c, const char *path)
 		idx = 0;
 		fallback = true;
 	}
-	r = add_loader(c, "grub-legacy", path, TAKE_PTR(m.entries), m.n_entries, (int)idx, how);
+	r = add_loader(c, "grub-legacy", path, TAKE_PTR(m.entries), m.n_entries, (int)idx, how,
+		       fallback);
 	m.n_entries = 0;
 	menulst_free(&m);
-	if (r >= 0)
-		c->out->loaders[c->out->n_loaders - 1].default_fallback = fallback;
 	return r;
 }
 
@@ -458,12 +452,9 @@ static int collect_extlinux(struct collector *c, const char *path)
 	int r, idx = -1;
 	char *how;
 
-	r = read_opt(c, path, &text, NULL);
-	if (r < 0 || !text)
+	r = read_config_once(c, path, &text);
+	if (r <= 0)
 		return r;
-	r = seen_before(c, text);
-	if (r != 0)
-		return r < 0 ? r : 0;
 	r = extlinux_parse(text, path, &x);
 	if (r < 0)
 		return r;
@@ -499,11 +490,10 @@ static int collect_extlinux(struct collector *c, const char *path)
 		if (idx < 0)
 			idx = 0;
 	}
-	r = add_loader(c, "extlinux", path, TAKE_PTR(x.entries), x.n_entries, idx, how);
+	r = add_loader(c, "extlinux", path, TAKE_PTR(x.entries), x.n_entries, idx, how,
+		       fallback);
 	x.n_entries = 0;
 	extlinux_free(&x);
-	if (r >= 0)
-		c->out->loaders[c->out->n_loaders - 1].default_fallback = fallback;
 	return r;
 }
 
@@ -620,11 +610,7 @@ static int scan_dirs(struct collector *c, const char *const *dirs, size_t n_dirs
 			if (r < 0)
 				return r;
 			cur = text;
-			while (text && (l = line_next(&cur))) {
-				line++;
-				l = strstrip(l);
-				if (!*l || *l == '#')
-					continue;
+			while (text && (l = line_next_content(&cur, &line))) {
 				r = fn(c, path, line, l);
 				if (r < 0)
 					return r;

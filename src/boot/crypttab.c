@@ -7,8 +7,10 @@
 
 #include "common/util.h"
 
-static void entry_clear(struct nc_crypttab_entry *e)
+static void entry_clear(void *entry)
 {
+	struct nc_crypttab_entry *e = entry;
+
 	free(e->name);
 	free(e->device);
 	free(e->keyfile);
@@ -17,8 +19,9 @@ static void entry_clear(struct nc_crypttab_entry *e)
 	free(e->text);
 }
 
-static int parse_line(char *s, unsigned int line, struct nc_crypttab_entry *e)
+static int parse_line(char *s, unsigned int line, void *entry)
 {
+	struct nc_crypttab_entry *e = entry;
 	char *f[4] = {}, *save = NULL;
 	int n = 0;
 
@@ -47,53 +50,21 @@ static int parse_line(char *s, unsigned int line, struct nc_crypttab_entry *e)
 
 int crypttab_parse(const char *text, struct nc_crypttab *ret)
 {
-	_cleanup_free_ char *copy = NULL;
-	unsigned int line = 0;
-	char *cur, *l;
+	void *v = NULL;
+	size_t n = 0;
+	int r;
 
-	if (!text || !ret)
+	if (!ret)
 		return -EINVAL;
-	memset(ret, 0, sizeof(*ret));
-	copy = strdup(text);
-	if (!copy)
-		return -ENOMEM;
-	cur = copy;
-	while ((l = line_next(&cur))) {
-		struct nc_crypttab_entry e = {}, *nv;
-		char *s;
-		int r;
-
-		line++;
-		s = strstrip(l);
-		if (!*s || *s == '#')
-			continue;
-		r = parse_line(s, line, &e);
-		if (r <= 0) {
-			entry_clear(&e);
-			if (r < 0)
-				goto oom;
-			continue;
-		}
-		nv = vec_reserve(ret->v, ret->n, sizeof(*nv));
-		if (!nv) {
-			entry_clear(&e);
-			goto oom;
-		}
-		ret->v = nv;
-		ret->v[ret->n++] = e;
-	}
-	return 0;
-oom:
-	crypttab_free(ret);
-	return -ENOMEM;
+	r = boot_table_parse(text, sizeof(*ret->v), parse_line, entry_clear, &v, &n);
+	*ret = (struct nc_crypttab){ .v = v, .n = n };
+	return r;
 }
 
 void crypttab_free(struct nc_crypttab *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n; i++)
-		entry_clear(&c->v[i]);
-	free(c->v);
+	boot_table_free(c->v, c->n, sizeof(*c->v), entry_clear);
 	memset(c, 0, sizeof(*c));
 }

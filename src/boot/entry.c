@@ -49,6 +49,18 @@ void *vec_reserve(void *v, size_t n, size_t elem)
 	return realloc(v, cap * elem);
 }
 
+int boot_entry_start(struct nc_boot_entry *e, const char *file, unsigned int line,
+		     const char *title, const char *id)
+{
+	e->line = line;
+	e->file = file ? strdup(file) : NULL;
+	e->title = title ? strdup(title) : NULL;
+	e->id = id ? strdup(id) : NULL;
+	if ((file && !e->file) || (title && !e->title) || (id && !e->id))
+		return -ENOMEM;
+	return 0;
+}
+
 int boot_entries_append(struct nc_boot_entry **v, size_t *n, struct nc_boot_entry *e)
 {
 	struct nc_boot_entry *nv = vec_reserve(*v, *n, sizeof(**v));
@@ -59,6 +71,55 @@ int boot_entries_append(struct nc_boot_entry **v, size_t *n, struct nc_boot_entr
 	memset(e, 0, sizeof(*e));
 	*v = nv;
 	(*n)++;
+	return 0;
+}
+
+void boot_table_free(void *v, size_t n, size_t elem, void (*clear)(void *entry))
+{
+	for (size_t i = 0; i < n; i++)
+		clear((char *)v + i * elem);
+	free(v);
+}
+
+int boot_table_parse(const char *text, size_t elem,
+		     int (*parse_line)(char *s, unsigned int line, void *entry),
+		     void (*clear)(void *entry), void **ret_v, size_t *ret_n)
+{
+	_cleanup_free_ char *copy = text ? strdup(text) : NULL;
+	_cleanup_free_ void *entry = calloc(1, elem);
+	char *v = NULL, *cur = copy, *s;
+	unsigned int line = 0;
+	size_t n = 0;
+	int r = 0;
+
+	if (!text)
+		return -EINVAL;
+	if (!copy || !entry)
+		return -ENOMEM;
+	while ((s = line_next_content(&cur, &line))) {
+		char *nv = NULL;
+
+		memset(entry, 0, elem);
+		r = parse_line(s, line, entry);
+		if (r > 0) {
+			nv = vec_reserve(v, n, elem);
+			r = nv ? 1 : -ENOMEM;
+		}
+		if (r <= 0) {
+			clear(entry);
+			if (r < 0)
+				break;
+			continue;
+		}
+		v = nv;
+		memcpy(v + n++ * elem, entry, elem);
+	}
+	if (r < 0) {
+		boot_table_free(v, n, elem, clear);
+		return r;
+	}
+	*ret_v = v;
+	*ret_n = n;
 	return 0;
 }
 

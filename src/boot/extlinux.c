@@ -92,25 +92,16 @@ int extlinux_parse(const char *text, const char *file, struct nc_extlinux *ret)
 	if (!copy)
 		return -ENOMEM;
 	cur = copy;
-	while ((l = line_next(&cur))) {
+	while ((l = line_next_content(&cur, &line))) {
 		char *k, *rest;
 
-		line++;
-		l = strstrip(l);
-		if (!*l || *l == '#')
-			continue;
 		k = next_word(&l);
 		rest = strstrip(l);
 		if (strcasecmp(k, "LABEL") == 0) {
 			r = finish_label(ret, &e, &open, global_append);
-			if (r < 0)
-				goto fail;
+			if (r >= 0)
+				r = boot_entry_start(&e, file, line, NULL, rest);
 			open = true;
-			e.id = strdup(rest);
-			e.file = file ? strdup(file) : NULL;
-			e.line = line;
-			if (!e.id || (file && !e.file))
-				r = -ENOMEM;
 		} else if (strcasecmp(k, "DEFAULT") == 0 || strcasecmp(k, "ONTIMEOUT") == 0) {
 			/* DEFAULT wins over ONTIMEOUT for the label to boot. */
 			if (!ret->default_label || strcasecmp(k, "DEFAULT") == 0) {

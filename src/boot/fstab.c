@@ -89,87 +89,66 @@ static void free_fields(char **f, int n)
 		free(f[i]);
 }
 
+static void entry_clear(void *entry)
+{
+	struct nc_fstab_entry *e = entry;
+
+	free(e->spec);
+	free(e->file);
+	free(e->vfstype);
+	free(e->options);
+	strv_free(e->opts);
+	free(e->text);
+}
+
+static int parse_line(char *s, unsigned int line, void *entry)
+{
+	struct nc_fstab_entry *e = entry;
+	char *f[6];
+	int n;
+
+	e->text = strdup(s);
+	if (!e->text)
+		return -ENOMEM;
+	n = split_fields(s, f, 6);
+	if (n < 0)
+		return n;
+	if (n < 2) {
+		/* Not a mount: libmount rejects it too. */
+		free_fields(f, n);
+		return 0;
+	}
+	e->spec = f[0];
+	e->file = f[1];
+	e->vfstype = n > 2 ? f[2] : strdup("auto");
+	e->options = n > 3 ? f[3] : strdup("defaults");
+	e->freq = n > 4 ? atoi(f[4]) : 0;
+	e->passno = n > 5 ? atoi(f[5]) : 0;
+	if (n > 4)
+		free_fields(f + 4, n - 4);
+	e->line = line;
+	if (!e->vfstype || !e->options || split_opts(e->options, &e->opts) < 0)
+		return -ENOMEM;
+	return 1;
+}
+
 int fstab_parse(const char *text, struct nc_fstab *ret)
 {
-	_cleanup_free_ char *copy = NULL;
-	unsigned int line = 0;
-	char *cur, *l;
+	void *v = NULL;
+	size_t n = 0;
+	int r;
 
-	if (!text || !ret)
+	if (!ret)
 		return -EINVAL;
-	memset(ret, 0, sizeof(*ret));
-	copy = strdup(text);
-	if (!copy)
-		return -ENOMEM;
-	cur = copy;
-	while ((l = line_next(&cur))) {
-		struct nc_fstab_entry *nv, e = {};
-		char *f[6], *s;
-		int n, r;
-
-		line++;
-		s = strstrip(l);
-		if (!*s || *s == '#')
-			continue;
-		e.text = strdup(s);
-		if (!e.text)
-			goto oom;
-		n = split_fields(s, f, 6);
-		if (n < 0) {
-			free(e.text);
-			goto oom;
-		}
-		if (n < 2) {
-			/* Not a mount: libmount rejects it too. */
-			free_fields(f, n);
-			free(e.text);
-			continue;
-		}
-		e.spec = f[0];
-		e.file = f[1];
-		e.vfstype = n > 2 ? f[2] : strdup("auto");
-		e.options = n > 3 ? f[3] : strdup("defaults");
-		e.freq = n > 4 ? atoi(f[4]) : 0;
-		e.passno = n > 5 ? atoi(f[5]) : 0;
-		if (n > 4)
-			free(f[4]);
-		if (n > 5)
-			free(f[5]);
-		e.line = line;
-		r = e.vfstype && e.options ? split_opts(e.options, &e.opts) : -ENOMEM;
-		nv = r < 0 ? NULL : vec_reserve(ret->v, ret->n, sizeof(*nv));
-		if (!nv) {
-			free(e.spec);
-			free(e.file);
-			free(e.vfstype);
-			free(e.options);
-			strv_free(e.opts);
-			free(e.text);
-			goto oom;
-		}
-		ret->v = nv;
-		ret->v[ret->n++] = e;
-	}
-	return 0;
-oom:
-	fstab_free(ret);
-	return -ENOMEM;
+	r = boot_table_parse(text, sizeof(*ret->v), parse_line, entry_clear, &v, &n);
+	*ret = (struct nc_fstab){ .v = v, .n = n };
+	return r;
 }
 
 void fstab_free(struct nc_fstab *f)
 {
 	if (!f)
 		return;
-	for (size_t i = 0; i < f->n; i++) {
-		struct nc_fstab_entry *e = &f->v[i];
-
-		free(e->spec);
-		free(e->file);
-		free(e->vfstype);
-		free(e->options);
-		strv_free(e->opts);
-		free(e->text);
-	}
-	free(f->v);
+	boot_table_free(f->v, f->n, sizeof(*f->v), entry_clear);
 	memset(f, 0, sizeof(*f));
 }

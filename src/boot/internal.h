@@ -13,8 +13,24 @@
  * next power of two, so it is not stored. Returns the (moved) vector or NULL.
  */
 void *vec_reserve(void *v, size_t n, size_t elem);
+/* Start the zeroed entry e of file (may be NULL) at line, with a title
+ * and/or an id (NULL: none). */
+int boot_entry_start(struct nc_boot_entry *e, const char *file, unsigned int line,
+		     const char *title, const char *id);
 /* Moves *e into the vector (e is zeroed). */
 int boot_entries_append(struct nc_boot_entry **v, size_t *n, struct nc_boot_entry *e);
+/*
+ * The entries of a table file (fstab, crypttab), elem bytes each: every line
+ * with content (line_next_content()) goes to parse_line, which fills the
+ * zeroed *entry and returns 1 to keep it, 0 to skip the line, or -errno;
+ * clear frees what an entry holds. On failure *ret_v and *ret_n are left
+ * alone and every entry is cleared.
+ */
+int boot_table_parse(const char *text, size_t elem,
+		     int (*parse_line)(char *s, unsigned int line, void *entry),
+		     void (*clear)(void *entry), void **ret_v, size_t *ret_n);
+/* Clear the n entries of such a table and free it. */
+void boot_table_free(void *v, size_t n, size_t elem, void (*clear)(void *entry));
 int env_set(char ***env, const char *key, const char *value);
 void env_unset(char **env, const char *key);
 char **strv_copy(char *const *v);

@@ -75,28 +75,17 @@ int menulst_parse(const char *text, const char *file, struct nc_menulst *ret)
 	if (!copy)
 		return -ENOMEM;
 	cur = copy;
-	while ((l = line_next(&cur))) {
+	while ((l = line_next_content(&cur, &line))) {
 		char *k, *rest;
 
-		line++;
-		l = strstrip(l);
-		if (!*l || *l == '#')
-			continue;
 		k = split_keyword(l, &rest);
 		rest = strstrip(rest);
 		if (strcasecmp(k, "title") == 0) {
 			r = finish(ret, &e, &open);
-			if (r < 0)
-				goto fail;
+			if (r >= 0)
+				r = boot_entry_start(&e, file, line, rest, NULL);
 			open = true;
 			xen = xen_linux = false;
-			e.title = strdup(rest);
-			e.file = file ? strdup(file) : NULL;
-			e.line = line;
-			if (!e.title || (file && !e.file)) {
-				r = -ENOMEM;
-				goto fail;
-			}
 		} else if (!open) {
 			if (strcasecmp(k, "default") == 0) {
 				free(ret->default_raw);

@@ -211,6 +211,20 @@ char *line_next(char **cursor)
 	return s;
 }
 
+char *line_next_content(char **cursor, unsigned int *lineno)
+{
+	char *l;
+
+	while ((l = line_next(cursor))) {
+		if (lineno)
+			(*lineno)++;
+		l = strstrip(l);
+		if (*l && *l != '#')
+			return l;
+	}
+	return NULL;
+}
+
 int line_join_continued(const char *first, char **cursor, unsigned int *lineno,
 			char **ret_joined)
 {

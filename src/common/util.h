@@ -112,6 +112,9 @@ int read_fd_head(int fd, size_t n, char **ret_buf, size_t *ret_size);
 
 /* Iterate over the lines of a text buffer in place (modifies it). */
 char *line_next(char **cursor);
+/* The next line that is neither blank nor a '#' comment, stripped; every
+ * line read counts in *lineno (may be NULL). NULL at the end. */
+char *line_next_content(char **cursor, unsigned int *lineno);
 
 /* A logical line: first (already stripped) plus the following lines of
  * *cursor while the text ends in a backslash, which becomes a space; each
