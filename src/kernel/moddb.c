@@ -65,13 +65,34 @@ void moddb_free(struct moddb *db)
 	free(db);
 }
 
-/* A NUL-terminated copy of a text file; text files hold no NUL bytes. */
-static int text_dup(const char *text, size_t len, char **ret)
+/*
+ * The index files are text: each of their non-blank lines (stripped) goes to
+ * add_line, which returns how many records it added or -errno (that stops
+ * the load). A NUL byte means it is not text. Returns the record count.
+ */
+static int load_lines(struct moddb *db, const char *text, size_t len,
+		      int (*add_line)(struct moddb *db, char *line))
 {
+	_cleanup_free_ char *buf = NULL;
+	char *cursor, *line;
+	int r, count = 0;
+
 	if (len && memchr(text, '\0', len))
 		return -EINVAL;
-	*ret = strndup(len ? text : "", len);
-	return *ret ? 0 : -ENOMEM;
+	buf = strndup(len ? text : "", len);
+	if (!buf)
+		return -ENOMEM;
+	cursor = buf;
+	while ((line = line_next(&cursor))) {
+		line = strstrip(line);
+		if (!*line)
+			continue;
+		r = add_line(db, line);
+		if (r < 0)
+			return r;
+		count += r;
+	}
+	return count;
 }
 
 static int grow(void *pv, size_t n, size_t size)
@@ -108,65 +129,55 @@ static bool has_space(const char *s)
 	return false;
 }
 
+/* "kernel/drivers/x.ko: kernel/y.ko ...": a module and all it needs. */
+static int add_dep_line(struct moddb *db, char *line)
+{
+	struct moddb_module m = { 0 };
+	char *colon = strchr(line, ':'), *saveptr = NULL, *path;
+	int r = -ENOMEM;
+
+	if (!colon)
+		return -EINVAL;
+	*colon = '\0';
+	path = strstrip(line);
+	if (!module_path_is_module(path) || has_space(path))
+		return -EINVAL;
+	m.path = strdup(path);
+	m.name = module_name_from_path(path);
+	m.deps = calloc(1, sizeof(char *));
+	if (!m.path || !m.name || !m.deps)
+		goto fail;
+	for (char *t = strtok_r(colon + 1, " \t", &saveptr); t;
+	     t = strtok_r(NULL, " \t", &saveptr)) {
+		char *dep;
+
+		if (!module_path_is_module(t)) {
+			r = -EINVAL;
+			goto fail;
+		}
+		dep = module_name_from_path(t);
+		if (!dep || strv_push(&m.deps, dep) < 0)
+			goto fail;
+	}
+	if (grow(&db->mods, db->n_mods, sizeof(*db->mods)) < 0)
+		goto fail;
+	db->mods[db->n_mods++] = m;
+	return 1;
+fail:
+	free(m.path);
+	free(m.name);
+	strv_free(m.deps);
+	return r;
+}
+
 int moddb_load_dep(struct moddb *db, const char *text, size_t len)
 {
-	_cleanup_free_ char *buf = NULL;
-	char *cursor, *line;
-	int r, count = 0;
+	int r = load_lines(db, text, len, add_dep_line);
 
-	r = text_dup(text, len, &buf);
-	if (r < 0)
-		return r;
-	cursor = buf;
-	while ((line = line_next(&cursor))) {
-		struct moddb_module m = { 0 };
-		char *colon, *saveptr = NULL, *path;
-
-		line = strstrip(line);
-		if (!*line)
-			continue;
-		colon = strchr(line, ':');
-		if (!colon)
-			return -EINVAL;
-		*colon = '\0';
-		path = strstrip(line);
-		if (!module_path_is_module(path) || has_space(path))
-			return -EINVAL;
-		m.path = strdup(path);
-		m.name = module_name_from_path(path);
-		m.deps = calloc(1, sizeof(char *));
-		if (!m.path || !m.name || !m.deps)
-			goto fail_nomem;
-		for (char *t = strtok_r(colon + 1, " \t", &saveptr); t;
-		     t = strtok_r(NULL, " \t", &saveptr)) {
-			char *dep;
-
-			if (!module_path_is_module(t))
-				goto fail_inval;
-			dep = module_name_from_path(t);
-			if (!dep || strv_push(&m.deps, dep) < 0)
-				goto fail_nomem;
-		}
-		if (grow(&db->mods, db->n_mods, sizeof(*db->mods)) < 0)
-			goto fail_nomem;
-		db->mods[db->n_mods++] = m;
-		count++;
-		continue;
-fail_inval:
-		r = -EINVAL;
-		goto fail;
-fail_nomem:
-		r = -ENOMEM;
-fail:
-		free(m.path);
-		free(m.name);
-		strv_free(m.deps);
-		return r;
-	}
 	/* depmod writes each name once; a duplicate is found either way. */
-	if (db->n_mods)
+	if (r >= 0 && db->n_mods)
 		qsort(db->mods, db->n_mods, sizeof(*db->mods), cmp_module);
-	return count;
+	return r;
 }
 
 static int builtin_add(struct moddb *db, char *name)
@@ -199,29 +210,24 @@ static void builtin_sort_unique(struct moddb *db)
 	db->n_builtin = out;
 }
 
+/* "kernel/drivers/x.ko": a module built into the kernel. */
+static int add_builtin_line(struct moddb *db, char *line)
+{
+	int r;
+
+	if (!module_path_is_module(line) || has_space(line))
+		return -EINVAL;
+	r = builtin_add(db, module_name_from_path(line));
+	return r < 0 ? r : 1;
+}
+
 int moddb_load_builtin(struct moddb *db, const char *text, size_t len)
 {
-	_cleanup_free_ char *buf = NULL;
-	char *cursor, *line;
-	int r, count = 0;
+	int r = load_lines(db, text, len, add_builtin_line);
 
-	r = text_dup(text, len, &buf);
-	if (r < 0)
-		return r;
-	cursor = buf;
-	while ((line = line_next(&cursor))) {
-		line = strstrip(line);
-		if (!*line)
-			continue;
-		if (!module_path_is_module(line) || has_space(line))
-			return -EINVAL;
-		r = builtin_add(db, module_name_from_path(line));
-		if (r < 0)
-			return r;
-		count++;
-	}
-	builtin_sort_unique(db);
-	return count;
+	if (r >= 0)
+		builtin_sort_unique(db);
+	return r;
 }
 
 static int alias_add(struct moddb *db, const char *pattern, const char *module, bool builtin)
@@ -243,34 +249,26 @@ static int alias_add(struct moddb *db, const char *pattern, const char *module, 
 	return 0;
 }
 
+/* "alias pci:v00001D0Fd0000EC20sv*sd*bc*sc*i* ena"; '#' starts a comment. */
+static int add_alias_line(struct moddb *db, char *line)
+{
+	char *saveptr = NULL, *kw, *pattern, *module;
+	int r;
+
+	if (*line == '#')
+		return 0;
+	kw = strtok_r(line, " \t", &saveptr);
+	pattern = strtok_r(NULL, " \t", &saveptr);
+	module = strtok_r(NULL, " \t", &saveptr);
+	if (!streq(kw, "alias") || !pattern || !module || strtok_r(NULL, " \t", &saveptr))
+		return -EINVAL;
+	r = alias_add(db, pattern, module, false);
+	return r < 0 ? r : 1;
+}
+
 int moddb_load_alias(struct moddb *db, const char *text, size_t len)
 {
-	_cleanup_free_ char *buf = NULL;
-	char *cursor, *line;
-	int r, count = 0;
-
-	r = text_dup(text, len, &buf);
-	if (r < 0)
-		return r;
-	cursor = buf;
-	while ((line = line_next(&cursor))) {
-		char *saveptr = NULL, *kw, *pattern, *module;
-
-		line = strstrip(line);
-		if (!*line || *line == '#')
-			continue;
-		kw = strtok_r(line, " \t", &saveptr);
-		pattern = strtok_r(NULL, " \t", &saveptr);
-		module = strtok_r(NULL, " \t", &saveptr);
-		if (!streq(kw, "alias") || !pattern || !module ||
-		    strtok_r(NULL, " \t", &saveptr))
-			return -EINVAL;
-		r = alias_add(db, pattern, module, false);
-		if (r < 0)
-			return r;
-		count++;
-	}
-	return count;
+	return load_lines(db, text, len, add_alias_line);
 }
 
 int moddb_load_builtin_modinfo(struct moddb *db, const char *buf, size_t len)
