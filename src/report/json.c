@@ -217,26 +217,22 @@ static int dump(FILE *out, json_t *root)
 int report_write_json(FILE *out, const struct nc_image_report *imgs, size_t n,
 		      const struct nc_report_opts *o)
 {
-	json_t *root, *tool = json_object();
+	json_t *root = json_object(), *tool = json_object();
 
 	(void)o;
 	json_object_set_new(tool, "name", json_string("nitrocheck"));
 	json_object_set_new(tool, "version", json_string(NC_VERSION));
+	json_object_set_new(root, "schema_version", json_integer(NC_SCAN_SCHEMA_VERSION));
+	json_object_set_new(root, "tool", tool);
 	if (n == 1) {
 		/* One image: its object is the document, so `jq .verdict` works. */
 		json_t *img = report_image_json(&imgs[0]);
 
-		root = json_object();
-		json_object_set_new(root, "schema_version", json_integer(NC_SCAN_SCHEMA_VERSION));
-		json_object_set_new(root, "tool", tool);
 		json_object_update(root, img);
 		json_decref(img);
 	} else {
 		json_t *arr = json_array();
 
-		root = json_object();
-		json_object_set_new(root, "schema_version", json_integer(NC_SCAN_SCHEMA_VERSION));
-		json_object_set_new(root, "tool", tool);
 		json_object_set_new(root, "verdict",
 				    json_string(nc_verdict_name(overall_verdict(imgs, n))));
 		for (size_t i = 0; i < n; i++)
@@ -249,6 +245,15 @@ int report_write_json(FILE *out, const struct nc_image_report *imgs, size_t n,
 static const char *sarif_level(enum nc_severity s)
 {
 	return s == NC_SEV_ERROR ? "error" : s == NC_SEV_WARNING ? "warning" : "note";
+}
+
+/* SARIF's message and multiformatMessageString objects: {"text": s}. */
+static json_t *sarif_text(const char *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "text", json_string(s));
+	return o;
 }
 
 int report_write_sarif(FILE *out, const struct nc_image_report *imgs, size_t n,
@@ -268,20 +273,16 @@ int report_write_sarif(FILE *out, const struct nc_image_report *imgs, size_t n,
 			    json_string("https://github.com/nitrocheck/nitrocheck"));
 	for (size_t i = 0; o && o->rules && i < o->rules->n_rules; i++) {
 		const struct nc_rule *r = &o->rules->rules[i];
-		json_t *jr = json_object(), *sd = json_object(), *fd = json_object();
-		json_t *cfg = json_object(), *help = json_object();
+		json_t *jr = json_object(), *cfg = json_object();
 		const char *rem = json_is_string(r->remediation)
 					  ? json_string_value(r->remediation)
 					  : json_string_value(json_object_get(r->remediation,
 									      "default"));
 
 		json_object_set_new(jr, "id", json_string(r->id));
-		json_object_set_new(sd, "text", json_string(r->title));
-		json_object_set_new(fd, "text", json_string(r->rationale));
-		json_object_set_new(help, "text", json_string(rem ? rem : ""));
-		json_object_set_new(jr, "shortDescription", sd);
-		json_object_set_new(jr, "fullDescription", fd);
-		json_object_set_new(jr, "help", help);
+		json_object_set_new(jr, "shortDescription", sarif_text(r->title));
+		json_object_set_new(jr, "fullDescription", sarif_text(r->rationale));
+		json_object_set_new(jr, "help", sarif_text(rem ? rem : ""));
 		if (r->references && r->references[0])
 			json_object_set_new(jr, "helpUri", json_string(r->references[0]));
 		json_object_set_new(cfg, "level", json_string(sarif_level(r->severity)));
@@ -299,7 +300,7 @@ int report_write_sarif(FILE *out, const struct nc_image_report *imgs, size_t n,
 			ok = false;
 		for (size_t j = 0; fs && j < fs->n; j++) {
 			const struct nc_finding *f = &fs->v[j];
-			json_t *res = json_object(), *msg = json_object(), *locs = json_array();
+			json_t *res = json_object(), *locs = json_array();
 			json_t *loc = json_object(), *phys = json_object(), *art = json_object();
 			json_t *props = json_object();
 			_cleanup_free_ char *text = NULL;
@@ -309,8 +310,7 @@ int report_write_sarif(FILE *out, const struct nc_image_report *imgs, size_t n,
 					     f->message, f->remediation);
 			json_object_set_new(res, "ruleId", json_string(f->rule_id));
 			json_object_set_new(res, "level", json_string(sarif_level(f->severity)));
-			json_object_set_new(msg, "text", json_string(text ? text : f->message));
-			json_object_set_new(res, "message", msg);
+			json_object_set_new(res, "message", sarif_text(text ? text : f->message));
 			/* The artifact is the image; the guest path is a logical location
 			 * inside it, kept as a property for tools that show it. */
 			json_object_set_new(art, "uri", json_string(imgs[i].image));
@@ -319,12 +319,8 @@ int report_write_sarif(FILE *out, const struct nc_image_report *imgs, size_t n,
 				json_t *reg = json_object();
 
 				json_object_set_new(reg, "startLine", json_integer(f->line));
-				if (f->text) {
-					json_t *snip = json_object();
-
-					json_object_set_new(snip, "text", json_string(f->text));
-					json_object_set_new(reg, "snippet", snip);
-				}
+				if (f->text)
+					json_object_set_new(reg, "snippet", sarif_text(f->text));
 				json_object_set_new(phys, "region", reg);
 			}
 			json_object_set_new(loc, "physicalLocation", phys);
