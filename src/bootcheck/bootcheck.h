@@ -24,6 +24,7 @@ struct bootcheck_run {
 	void (*chain)(void *opaque, enum vmm_event ev, const char *detail);
 	void *chain_opaque;
 	unsigned int stage_timeout_s;
+	unsigned int net_settle_s;
 	bool watch_done;                        /* under tracker.lock */
 };
 
@@ -37,12 +38,15 @@ int bootcheck_run(const struct vmm_config *cfg, unsigned int timeout_s, struct b
 void bootcheck_run_free(struct bootcheck_run *run);
 
 /* Like bootcheck_run for a disk image (cfg.attach_disk set): the goal is
- * boot_image_chain, the machine stops once multi-user is reached, and each
- * milestone of the chain gets stage_timeout_s after the one before (0: no
- * such limit) before the run stops with BOOT_MS_TIMED_OUT. */
+ * boot_image_chain, and each milestone of the chain gets stage_timeout_s
+ * after the one before (0: no such limit) before the run stops with
+ * BOOT_MS_TIMED_OUT. The machine stops once multi-user is reached or the
+ * initramfs drops to its emergency shell; with net_settle_s (a NIC is
+ * attached), multi-user stops it only once the network chain is complete or
+ * has made no progress for net_settle_s. */
 int bootcheck_run_image(const struct vmm_config *cfg, unsigned int timeout_s,
-			unsigned int stage_timeout_s, struct bootcheck_run *run,
-			struct nc_err *err);
+			unsigned int stage_timeout_s, unsigned int net_settle_s,
+			struct bootcheck_run *run, struct nc_err *err);
 
 /* Seconds since the run started (CLOCK_MONOTONIC). */
 double bootcheck_elapsed(const struct bootcheck_run *run);

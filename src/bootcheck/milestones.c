@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bootcheck/net_milestones.h"
 #include "common/util.h"
 
 static const struct {
@@ -304,6 +305,40 @@ out:
 	return pass ? BOOT_VERDICT_PASS : BOOT_VERDICT_FAIL;
 }
 
+void boot_run_outcome(const struct boot_tracker *t, const struct boot_run_info *info,
+		      struct boot_outcome *ret)
+{
+	const char *cause = NULL;
+
+	ret->verdict = boot_tracker_verdict(t, &ret->reason);
+	ret->failed = -1;
+	ret->cause[0] = '\0';
+	if (!t->want_multi_user)
+		return;
+	ret->failed = boot_tracker_failed_milestone(t, &cause);
+	if (ret->failed >= 0) {
+		snprintf(ret->cause, sizeof(ret->cause), "%s", cause ? cause : "");
+		return;
+	}
+	if (!info || !info->net)
+		return;
+	ret->failed = net_failed_milestone(t, info->net, ret->cause, sizeof(ret->cause));
+	if (ret->failed == BOOT_MS_IMDS) {
+		/* An image with no metadata client still networks on Nitro. */
+		ret->failed = -1;
+		ret->cause[0] = '\0';
+		ret->reason = "the root file system mounted from NVMe, the guest reached multi-user "
+			      "and its ENA interface got a DHCP lease (nothing contacted IMDS)";
+	} else if (ret->failed >= 0) {
+		ret->verdict = BOOT_VERDICT_FAIL;
+		ret->reason = "the guest reached multi-user with its root on NVMe, but its ENA "
+			      "interface did not come up";
+	} else {
+		ret->reason = "the root file system mounted from NVMe, the guest reached multi-user, "
+			      "its ENA interface got a DHCP lease and it contacted IMDS";
+	}
+}
+
 /* Milestones reached, in time order (stable for equal times). */
 static unsigned int reached_sorted(const struct boot_tracker *t, int order[BOOT_MS__MAX])
 {
@@ -339,8 +374,7 @@ json_t *boot_report_json(const struct boot_tracker *t, const struct boot_run_inf
 	json_t *o = json_object(), *ms = json_array(), *tail = json_array(), *inv = NULL;
 	int order[BOOT_MS__MAX];
 	unsigned int n = reached_sorted(t, order);
-	const char *why;
-	enum boot_verdict v = boot_tracker_verdict(t, &why);
+	struct boot_outcome out;
 	int rc = 0;
 
 	if (!o || !ms || !tail)
@@ -361,15 +395,13 @@ json_t *boot_report_json(const struct boot_tracker *t, const struct boot_run_inf
 	rc |= json_object_set_new(o, "memory_mib", json_integer((json_int_t)info->mem_mib));
 	rc |= json_set_str(o, "instance_type", info->instance_type);
 	rc |= json_set_str(o, "uuid", info->uuid);
-	rc |= json_set_str(o, "verdict", v == BOOT_VERDICT_PASS ? "pass" : "fail");
-	rc |= json_set_str(o, "reason", why);
+	boot_run_outcome(t, info, &out);
+	rc |= json_set_str(o, "verdict", out.verdict == BOOT_VERDICT_PASS ? "pass" : "fail");
+	rc |= json_set_str(o, "reason", out.reason);
 	if (t->want_multi_user) {
-		const char *cause;
-		int failed = boot_tracker_failed_milestone(t, &cause);
-
 		rc |= json_set_str(o, "failed_milestone",
-				   failed < 0 ? NULL : boot_milestone_name(failed));
-		rc |= json_set_str(o, "cause", cause);
+				   out.failed < 0 ? NULL : boot_milestone_name(out.failed));
+		rc |= json_set_str(o, "cause", out.failed < 0 ? NULL : out.cause);
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		json_t *m = json_pack("{s:s, s:s, s:f}", "name", boot_milestone_name(order[i]),
@@ -384,6 +416,11 @@ json_t *boot_report_json(const struct boot_tracker *t, const struct boot_run_inf
 	}
 	rc |= json_object_set_new(o, "milestones", ms);
 	ms = NULL;
+	if (info->net) {
+		json_t *net = net_report_json(t, info->net);
+
+		rc |= net ? json_object_set_new(o, "network", net) : -1;
+	}
 	rc |= json_object_set_new(o, "exit", json_pack("{s:s?, s:s?, s:f, s:I}", "reason",
 						       info->exit_reason, "detail",
 						       info->exit_detail, "time_s",
@@ -417,9 +454,9 @@ int boot_report_text(FILE *out, const struct boot_tracker *t, const struct boot_
 {
 	int order[BOOT_MS__MAX];
 	unsigned int n = reached_sorted(t, order);
-	const char *why;
-	enum boot_verdict v = boot_tracker_verdict(t, &why);
+	struct boot_outcome oc;
 
+	boot_run_outcome(t, info, &oc);
 	fprintf(out, "nitrocheck boot: %s%s%s\n", info->kernel, info->initrd ? " + " : "",
 		info->initrd ? info->initrd : "");
 	fprintf(out, "machine: %s, %u vCPUs, %llu MiB, uuid %s\n", info->instance_type,
@@ -433,14 +470,15 @@ int boot_report_text(FILE *out, const struct boot_tracker *t, const struct boot_
 			boot_milestone_label(order[i]), *d ? " (" : "", d, *d ? ")" : "");
 	}
 	if (t->want_multi_user) {
-		const char *cause;
-		int failed = boot_tracker_failed_milestone(t, &cause);
-
-		if (failed >= 0)
+		if (oc.failed >= 0)
 			fprintf(out, "  %11s  %s: not reached\n  %11s  likely cause: %s\n", "-",
-				boot_milestone_label(failed), "", cause);
+				net_milestone_label(oc.failed), "", oc.cause);
 	} else if (!boot_tracker_reached(t, BOOT_MS_INIT_STARTED)) {
 		fprintf(out, "  %11s  %s: not reached\n", "-", boot_milestone_label(BOOT_MS_INIT_STARTED));
+	}
+	if (info->net) {
+		fputc('\n', out);
+		net_report_text(out, t, info->net);
 	}
 	fprintf(out, "\nended: %s%s%s after %.3f s (%llu exits)\n",
 		info->exit_reason ? info->exit_reason : "?",
@@ -459,6 +497,7 @@ int boot_report_text(FILE *out, const struct boot_tracker *t, const struct boot_
 		     i++)
 			fprintf(out, "  | %s\n", tail_line(t, i));
 	}
-	fprintf(out, "\nverdict: %s: %s\n", v == BOOT_VERDICT_PASS ? "PASS" : "FAIL", why);
+	fprintf(out, "\nverdict: %s: %s\n", oc.verdict == BOOT_VERDICT_PASS ? "PASS" : "FAIL",
+		oc.reason);
 	return ferror(out) ? -EIO : 0;
 }

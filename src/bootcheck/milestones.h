@@ -16,6 +16,8 @@
 
 #include "vmm/bus.h"
 
+struct net_watch;
+
 enum boot_milestone {
 	BOOT_MS_KERNEL_STARTED,         /* first console line or first exit */
 	BOOT_MS_ROOT_MOUNTED,           /* "VFS: Mounted root" */
@@ -116,7 +118,24 @@ struct boot_run_info {
 	unsigned long long exits;
 	unsigned long long rss_kib, guest_rss_kib;     /* 0: unknown */
 	unsigned long long anon_kib, guest_anon_kib;
+	/* The ENA NIC's milestones, NULL without a NIC: reported in both
+	 * kinds of boot; in image boots the network chain counts in the
+	 * verdict (up to the lease; IMDS contact is reported, not required). */
+	const struct net_watch *net;
 };
+
+/* What the reports say and the exit status is made of. */
+struct boot_outcome {
+	enum boot_verdict verdict;
+	const char *reason;             /* one sentence */
+	int failed;                     /* the milestone not reached, -1: none */
+	char cause[512];                /* its likely cause; "" when failed < 0 */
+};
+
+/* The outcome of a run: for image boots the image chain, then (info->net)
+ * the network chain; otherwise init started and a clean poweroff. */
+void boot_run_outcome(const struct boot_tracker *t, const struct boot_run_info *info,
+		      struct boot_outcome *ret);
 
 #define BOOT_REPORT_SCHEMA_VERSION 1
 

@@ -141,12 +141,80 @@ static void test_renamed_never_up(void **state)
 	fini(&r);
 }
 
+/* An image boot with the NIC: the network counts in the verdict up to the
+ * lease; no IMDS client is not a failure. */
+static void image_boot(struct replay *r)
+{
+	init(r);
+	r->t.want_multi_user = true;
+	ev(r, 6.0, VMM_EV_NVME_ENABLED, "admin queues 32/32");
+	ev(r, 6.1, VMM_EV_NVME_IDENTIFIED, "nsid 1");
+	ev(r, 9.0, VMM_EV_CONSOLE_LINE,
+	   "[    9.0] EXT4-fs (nvme0n1p1): mounted filesystem with ordered data mode.");
+	ev(r, 30.0, VMM_EV_CONSOLE_LINE, "nitrocheck-debian12-generic login: ");
+}
+
+static void test_image_outcome(void **state)
+{
+	struct boot_run_info info = { .kernel = "/boot/vmlinuz" };
+	struct boot_outcome oc;
+	struct replay r;
+	json_t *j;
+
+	/* Multi-user, but no ena module: the image fails at "ENA probed". */
+	image_boot(&r);
+	info.net = &r.w;
+	boot_run_outcome(&r.t, &info, &oc);
+	assert_int_equal(oc.verdict, BOOT_VERDICT_FAIL);
+	assert_int_equal(oc.failed, BOOT_MS_ENA_PROBED);
+	assert_non_null(strstr(oc.cause, "ena module is missing"));
+	j = boot_report_json(&r.t, &info);
+	assert_string_equal(json_string_value(json_object_get(j, "verdict")), "fail");
+	assert_string_equal(json_string_value(json_object_get(j, "failed_milestone")),
+			    "ena-probed");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(j, "network"), "failed_milestone")),
+			    "ena-probed");
+	json_decref(j);
+	/* Without the NIC the same boot passes. */
+	info.net = NULL;
+	boot_run_outcome(&r.t, &info, &oc);
+	assert_int_equal(oc.verdict, BOOT_VERDICT_PASS);
+	assert_int_equal(oc.failed, -1);
+	fini(&r);
+
+	/* A lease but nothing asked IMDS: pass, and the reason says so. */
+	image_boot(&r);
+	info.net = &r.w;
+	ev(&r, 31.0, VMM_EV_ENA_PROBED, NULL);
+	ev(&r, 32.0, VMM_EV_ENA_IO_QUEUES, NULL);
+	ev(&r, 33.0, VMM_EV_NET_DHCP_REQUEST, NULL);
+	ev(&r, 33.1, VMM_EV_NET_DHCP_ACK, "172.31.16.5");
+	boot_run_outcome(&r.t, &info, &oc);
+	assert_int_equal(oc.verdict, BOOT_VERDICT_PASS);
+	assert_non_null(strstr(oc.reason, "nothing contacted IMDS"));
+	ev(&r, 34.0, VMM_EV_NET_IMDS, "PUT /latest/api/token");
+	boot_run_outcome(&r.t, &info, &oc);
+	assert_non_null(strstr(oc.reason, "contacted IMDS"));
+	assert_null(strstr(oc.reason, "nothing"));
+	fini(&r);
+
+	/* The image chain fails first: its milestone is the one reported. */
+	init(&r);
+	r.t.want_multi_user = true;
+	boot_run_outcome(&r.t, &info, &oc);
+	assert_int_equal(oc.failed, BOOT_MS_NVME_ENABLED);
+	assert_non_null(strstr(oc.cause, "no NVMe driver"));
+	fini(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_chain),
 		cmocka_unit_test(test_probe_failed),
 		cmocka_unit_test(test_renamed_never_up),
+		cmocka_unit_test(test_image_outcome),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
