@@ -54,17 +54,9 @@ static int bls_line(struct nc_boot_entry *e, const char *key, char *value, unsig
 			e->kernel_line = line;
 		return append_opts(&e->cmdline_raw, value);
 	}
-	if (streq(key, "initrd")) {
-		/* GRUB's blscfg accepts several files on one line. */
-		char *save = NULL;
-
-		for (char *t = strtok_r(value, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-			int r = entry_add_initrd(e, t);
-
-			if (r < 0)
-				return r;
-		}
-	}
+	/* GRUB's blscfg accepts several files on one line. */
+	if (streq(key, "initrd"))
+		return entry_add_initrds(e, value, " \t");
 	return 0;
 }
 
@@ -150,16 +142,10 @@ static int expand_initrds(struct nc_boot_entry *e, char *const *env)
 	e->initrd = NULL;
 	for (size_t i = 0; raw[i]; i++) {
 		_cleanup_free_ char *x = grub_expand_vars(raw[i], env);
-		char *save = NULL;
+		int r = x ? entry_add_initrds(e, x, " \t") : -ENOMEM;
 
-		if (!x)
-			return -ENOMEM;
-		for (char *t = strtok_r(x, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-			int r = entry_add_initrd(e, t);
-
-			if (r < 0)
-				return r;
-		}
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

@@ -202,6 +202,22 @@ int entry_add_initrd(struct nc_boot_entry *e, const char *path)
 	return 0;
 }
 
+int entry_add_initrds(struct nc_boot_entry *e, const char *list, const char *seps)
+{
+	_cleanup_free_ char *c = strdup(list);
+	char *save = NULL;
+
+	if (!c)
+		return -ENOMEM;
+	for (char *t = strtok_r(c, seps, &save); t; t = strtok_r(NULL, seps, &save)) {
+		int r = entry_add_initrd(e, t);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 void kv_free(struct nc_kv *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

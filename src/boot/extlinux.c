@@ -24,23 +24,6 @@ static char *next_word(char **p)
 	return w;
 }
 
-/* APPEND may carry initrd=a,b: syslinux loads those as the initrds. */
-static int take_initrds(struct nc_boot_entry *e, const char *list)
-{
-	_cleanup_free_ char *c = strdup(list);
-	char *save = NULL;
-
-	if (!c)
-		return -ENOMEM;
-	for (char *t = strtok_r(c, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int r = entry_add_initrd(e, t);
-
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 static int finish_label(struct nc_extlinux *x, struct nc_boot_entry *e, bool *open,
 			const char *global_append)
 {
@@ -60,10 +43,11 @@ static int finish_label(struct nc_extlinux *x, struct nc_boot_entry *e, bool *op
 
 		if (!c)
 			return -ENOMEM;
+		/* APPEND may carry initrd=a,b: syslinux loads those as the initrds. */
 		while (*(w = next_word(&p))) {
 			const char *v = startswith(w, "initrd=");
 
-			if (v && (r = take_initrds(e, v)) < 0)
+			if (v && (r = entry_add_initrds(e, v, ",")) < 0)
 				return r;
 		}
 	}
@@ -131,7 +115,7 @@ int extlinux_parse(const char *text, const char *file, struct nc_extlinux *ret)
 			if (!e.kernel)
 				r = -ENOMEM;
 		} else if (strcasecmp(k, "INITRD") == 0) {
-			r = take_initrds(&e, next_word(&rest));
+			r = entry_add_initrds(&e, next_word(&rest), ",");
 		} else if (strcasecmp(k, "MENU") == 0) {
 			char *sub = next_word(&rest);
 

@@ -38,6 +38,8 @@ char **strv_copy(char *const *v);
 bool initrd_is_microcode(const char *path);
 /* Append to e->initrds and pick e->initrd. */
 int entry_add_initrd(struct nc_boot_entry *e, const char *path);
+/* entry_add_initrd() for each path of a list separated by any of seps. */
+int entry_add_initrds(struct nc_boot_entry *e, const char *list, const char *seps);
 
 /* A growable string buffer. */
 struct sbuf {
