@@ -998,28 +998,25 @@ int grub_default_resolve(const struct nc_boot_entry *entries, size_t n, const ch
 		}
 		if (!found)
 			return -1;
-		/* Find the item: an entry at this depth, or a submenu. */
-		for (size_t i = 0; i < n; i++) {
-			const struct nc_boot_entry *e = &entries[i];
-			size_t depth = strv_length(e->title_path);
+		/* Find the item: an entry at this depth, else a submenu (where
+		 * first_inside is the first entry below it). */
+		int item = -1, first_inside = -1;
 
-			if (depth == level + 1 && prefix_matches(e, prefix, level + 1))
-				return (int)i;
-		}
-		bool any = false;
+		for (size_t i = 0; i < n && item < 0; i++) {
+			size_t depth = strv_length(entries[i].title_path);
 
-		for (size_t i = 0; i < n && !any; i++)
-			any = strv_length(entries[i].title_path) > level + 1 &&
-			      prefix_matches(&entries[i], prefix, level + 1);
-		if (!any)
-			return -1;
-		if (!*rest) {
-			/* A submenu chosen without a path inside: its first entry. */
-			for (size_t i = 0; i < n; i++)
-				if (prefix_matches(&entries[i], prefix, level + 1))
-					return (int)i;
-			return -1;
+			if (depth <= level || !prefix_matches(&entries[i], prefix, level + 1))
+				continue;
+			if (depth == level + 1)
+				item = (int)i;
+			else if (first_inside < 0)
+				first_inside = (int)i;
 		}
+		if (item >= 0 || first_inside < 0)
+			return item;
+		/* A submenu chosen without a path inside: its first entry. */
+		if (!*rest)
+			return first_inside;
 		spec = rest;
 	}
 	return -1;

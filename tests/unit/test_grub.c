@@ -114,6 +114,7 @@ static void test_resolve_forms(void **state)
 	/* A submenu alone: its first entry. */
 	assert_int_equal(grub_default_resolve(c.entries, c.n_entries,
 		"gnulinux-advanced-" U), 1);
+	assert_int_equal(grub_default_resolve(c.entries, c.n_entries, "1"), 1);
 	/* Mixed: submenu by title, entry by id. */
 	assert_int_equal(grub_default_resolve(c.entries, c.n_entries,
 		"Advanced options for Debian GNU/Linux>gnulinux-6.1.0-17-amd64-recovery-" U), 4);
