@@ -167,17 +167,22 @@ int snapfs_read_head(int rootfd, const char *path, size_t n, char **ret_buf,
 	return read_fd_head(fd, n, ret_buf, ret_size);
 }
 
-/* The file type of path (S_IFREG, ...) or -errno. */
-static int file_type(int rootfd, const char *path)
+int snapfs_stat(int rootfd, const char *path, struct stat *ret)
 {
 	_cleanup_close_ int fd = snapfs_open(rootfd, path, O_PATH);
-	struct stat st;
 
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	return (int)(st.st_mode & S_IFMT);
+	return fstat(fd, ret) < 0 ? -errno : 0;
+}
+
+/* The file type of path (S_IFREG, ...) or -errno. */
+static int file_type(int rootfd, const char *path)
+{
+	struct stat st;
+	int r = snapfs_stat(rootfd, path, &st);
+
+	return r < 0 ? r : (int)(st.st_mode & S_IFMT);
 }
 
 bool snapfs_exists(int rootfd, const char *path)

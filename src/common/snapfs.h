@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 /* open(2) of a guest path inside rootfd, with open(2) flags (O_CLOEXEC is
  * added). openat2 RESOLVE_IN_ROOT, or the same walk in user space where
@@ -30,6 +31,8 @@ int snapfs_read_file(int rootfd, const char *path, size_t max, char **ret_buf,
 int snapfs_read_head(int rootfd, const char *path, size_t n, char **ret_buf,
 		     size_t *ret_size);
 
+/* stat(2) of path (after symlinks, inside the root). */
+int snapfs_stat(int rootfd, const char *path, struct stat *ret);
 /* Whether path exists / is a regular file / is a directory (after symlinks,
  * inside the root). */
 bool snapfs_exists(int rootfd, const char *path);

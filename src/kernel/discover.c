@@ -192,13 +192,11 @@ static ssize_t image_seen(const struct image_id *ids, size_t n, const struct ima
 
 static int image_identity(int rootfd, const char *path, struct image_id *ret)
 {
-	_cleanup_close_ int fd = snapfs_open(rootfd, path, O_PATH);
 	struct stat st;
+	int r = snapfs_stat(rootfd, path, &st);
 
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0)
-		return -errno;
+	if (r < 0)
+		return r;
 	if (!S_ISREG(st.st_mode))
 		return -EBADF;
 	ret->dev = st.st_dev;

@@ -235,7 +235,13 @@ static void test_types(void **state)
 	struct tree *t = *state;
 	static const char *const candidates[] = { "/etc/none", "/vmlinuz", "/etc/fstab", NULL };
 	static const char *const none[] = { "/etc/none", "/etc/climb-missing", NULL };
+	struct stat st;
 
+	/* The target's, not the symlink's. */
+	assert_int_equal(snapfs_stat(t->rootfd, "/vmlinuz", &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_size, strlen("kernel one\n"));
+	assert_int_equal(snapfs_stat(t->rootfd, "/etc/host-secret", &st), -ENOENT);
 	assert_true(snapfs_is_file(t->rootfd, "/vmlinuz"));
 	assert_false(snapfs_is_file(t->rootfd, "/lib"));
 	assert_false(snapfs_is_file(t->rootfd, "/run/fifo"));
