@@ -384,26 +384,20 @@ static int cpio_check_sizes(struct reader *rd, const uint8_t *data, size_t len, 
 		const struct cpio_layout *hl = cpio_layout_of(h, left);
 		uint64_t namesize, filesize, name_end, data_end;
 
-		if (!hl) {
-			if (!l)
-				return 0;
-			/* afio's large ASCII headers (odc archives may hold
-			 * them) have a 4-digit name size: nothing to fear. */
-			if (l == &cpio_odc && left >= 6 && memcmp(h, "070727", 6) == 0)
-				return 0;
-			if (left >= 6)
-				return nc_err_set(rd->err, -EINVAL,
-						  "%s: truncated or corrupt cpio archive at offset %zu "
-						  "(no cpio header at offset %zu)",
-						  rd->name, off, off + pos);
-		}
-		if (!hl || left < hl->header)
+		if (!hl && !l)
+			return 0;
+		/* afio's large ASCII headers (odc archives may hold them) have a
+		 * 4-digit name size: nothing to fear. */
+		if (!hl && l == &cpio_odc && left >= 6 && memcmp(h, "070727", 6) == 0)
+			return 0;
+		if (left < 6 || (hl && left < hl->header))
 			return nc_err_set(rd->err, -EINVAL,
 					  "%s: truncated or corrupt cpio archive at offset %zu "
 					  "(it ends at offset %zu, before its TRAILER!!!)",
 					  rd->name, off, off + len);
-		/* libarchive would hunt past a header of another format. */
-		if (l && hl != l)
+		/* Junk, or a header of another format: libarchive would hunt
+		 * past it for the next header, whatever that one claims. */
+		if (!hl || (l && hl != l))
 			return nc_err_set(rd->err, -EINVAL,
 					  "%s: truncated or corrupt cpio archive at offset %zu "
 					  "(no cpio header at offset %zu)",
