@@ -26,7 +26,9 @@
 #define BOOT_BASE_CMDLINE "console=ttyS0 panic=-1"
 #define BOOT_DEFAULT_TIMEOUT 300
 /* boot IMAGE: minutes each milestone may take after the one before. */
-#define BOOT_DEFAULT_MILESTONE_TIMEOUT 3
+#define BOOT_DEFAULT_MILESTONE_TIMEOUT_S (3 * 60)
+/* After multi-user, how long the network chain may make no progress. */
+#define BOOT_DEFAULT_NET_SETTLE_S 60
 
 static void boot_usage(FILE *f)
 {
@@ -38,7 +40,10 @@ static void boot_usage(FILE *f)
 	      "root disk (never written) and confirm each milestone: kernel started, NVMe\n"
 	      "controller enabled, namespace identified, root file system mounted,\n"
 	      "multi-user reached. --kernel/--initrd/--append override the image's.\n"
-	      "      --milestone-timeout MINUTES  per milestone (IMAGE; default 3, 0: none)\n"
+	      "      --milestone-timeout T per milestone (IMAGE; minutes, or with an s/m\n"
+	      "                            suffix; default 3m, 0: none)\n"
+	      "      --net-timeout SECONDS after multi-user, how long the network milestones\n"
+	      "                            may make no progress (IMAGE; default 60)\n"
 	      "\n"
 	      "Boot a kernel (and initramfs) with no disk in nitrocheck's Nitro-style VMM\n"
 	      "(KVM, ACPI and SMBIOS as on EC2, COM1 console, PCI with MSI-X) and report\n"
@@ -116,9 +121,29 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *ret)
 	return 0;
 }
 
+/* "5" (minutes, as before), "5m" or "90s" into seconds, up to a day. */
+static int parse_minutes_or_seconds(const char *s, unsigned int *ret_s)
+{
+	_cleanup_free_ char *num = strdup(s);
+	size_t n = num ? strlen(num) : 0;
+	unsigned int unit = 60, v;
+
+	if (!num)
+		return -ENOMEM;
+	if (n && (num[n - 1] == 's' || num[n - 1] == 'm')) {
+		unit = num[n - 1] == 's' ? 1 : 60;
+		num[n - 1] = '\0';
+	}
+	if (parse_uint(num, 24 * 3600 / unit, &v) < 0)
+		return -EINVAL;
+	*ret_s = v * unit;
+	return 0;
+}
+
 /* boot IMAGE: what the image's options add to the --kernel ones. */
 struct boot_image {
-	unsigned int milestone_timeout_min;
+	unsigned int milestone_timeout_s;
+	unsigned int net_settle_s;      /* 0: no NIC */
 };
 
 /* The image's command line as booted: "quiet" dropped (the console is what
@@ -172,6 +197,7 @@ static int boot_image_main(const char *path, const struct boot_image *image,
 	struct bootcheck_run run;
 	struct nc_err err = { 0 };
 	struct boot_run_info info;
+	struct boot_outcome outcome;
 	_cleanup_free_ char *cmdline = NULL;
 	int rc, code = NC_EXIT_ERROR;
 
@@ -201,7 +227,8 @@ static int boot_image_main(const char *path, const struct boot_image *image,
 	cfg->console_fd = console ? STDERR_FILENO : -1;
 	disk_attachment_setup(&disk, path, cfg);
 
-	rc = bootcheck_run_image(cfg, timeout, image->milestone_timeout_min * 60, &run, &err);
+	rc = bootcheck_run_image(cfg, timeout, image->milestone_timeout_s,
+				 net ? image->net_settle_s : 0, &run, &err);
 	if (rc < 0) {
 		fprintf(stderr, "nitrocheck boot: %s\n", err.msg[0] ? err.msg : strerror(-rc));
 		goto out_run;
@@ -223,14 +250,13 @@ static int boot_image_main(const char *path, const struct boot_image *image,
 		.anon_kib = run.mem.anon_kib,
 		.guest_anon_kib = run.mem.guest_anon_kib,
 	};
-	code = boot_tracker_verdict(&run.tracker, NULL) == BOOT_VERDICT_PASS ? NC_EXIT_OK :
-									     NC_EXIT_FAIL;
+	info.net = net ? &net->watch : NULL;
+	boot_run_outcome(&run.tracker, &info, &outcome);
+	code = outcome.verdict == BOOT_VERDICT_PASS ? NC_EXIT_OK : NC_EXIT_FAIL;
 	if (streq(format, "json")) {
 		json_t *j = boot_report_json(&run.tracker, &info);
 
 		if (!j || json_object_set_new(j, "image", json_string(path)) < 0 ||
-		    (net && json_object_set_new(j, "network",
-						net_report_json(&run.tracker, &net->watch)) < 0) ||
 		    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
 			code = NC_EXIT_ERROR;
 		else
@@ -239,8 +265,6 @@ static int boot_image_main(const char *path, const struct boot_image *image,
 	} else {
 		printf("image: %s (NVMe root disk, EBS name /dev/xvda; never written)\n", path);
 		boot_report_text(stdout, &run.tracker, &info);
-		if (net)
-			net_report_text(stdout, &run.tracker, &net->watch);
 	}
 out_run:
 	bootcheck_run_free(&run);
@@ -253,7 +277,7 @@ out:
 int cmd_boot(int argc, char **argv)
 {
 	enum { OPT_UUID = 0x100, OPT_CONSOLE, OPT_TIMEOUT, OPT_MILESTONE_TIMEOUT,
-	       OPT_MAC, OPT_USER_DATA, OPT_NO_NET };
+	       OPT_MAC, OPT_USER_DATA, OPT_NO_NET, OPT_NET_TIMEOUT };
 	static const struct option options[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -268,6 +292,7 @@ int cmd_boot(int argc, char **argv)
 		{ "mac", required_argument, NULL, OPT_MAC },
 		{ "user-data", required_argument, NULL, OPT_USER_DATA },
 		{ "no-net", no_argument, NULL, OPT_NO_NET },
+		{ "net-timeout", required_argument, NULL, OPT_NET_TIMEOUT },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -280,7 +305,8 @@ int cmd_boot(int argc, char **argv)
 	unsigned long long mem_mib = VMM_DEFAULT_MEM >> 20;
 	unsigned int timeout = BOOT_DEFAULT_TIMEOUT;
 	bool console = false;
-	struct boot_image image = { .milestone_timeout_min = BOOT_DEFAULT_MILESTONE_TIMEOUT };
+	struct boot_image image = { .milestone_timeout_s = BOOT_DEFAULT_MILESTONE_TIMEOUT_S,
+				    .net_settle_s = BOOT_DEFAULT_NET_SETTLE_S };
 	struct boot_run_info info;
 	struct boot_net net;
 	const char *user_data = NULL;
@@ -332,8 +358,16 @@ int cmd_boot(int argc, char **argv)
 			}
 			break;
 		case OPT_MILESTONE_TIMEOUT:
-			if (parse_uint(optarg, 24 * 60, &image.milestone_timeout_min) < 0) {
-				fprintf(stderr, "nitrocheck boot: --milestone-timeout %s: minutes\n",
+			if (parse_minutes_or_seconds(optarg, &image.milestone_timeout_s) < 0) {
+				fprintf(stderr, "nitrocheck boot: --milestone-timeout %s: minutes, "
+						"or a number with an s or m suffix\n", optarg);
+				return NC_EXIT_ERROR;
+			}
+			break;
+		case OPT_NET_TIMEOUT:
+			if (parse_uint(optarg, 24 * 3600, &image.net_settle_s) < 0 ||
+			    !image.net_settle_s) {
+				fprintf(stderr, "nitrocheck boot: --net-timeout %s: seconds (> 0)\n",
 					optarg);
 				return NC_EXIT_ERROR;
 			}
@@ -445,23 +479,19 @@ int cmd_boot(int argc, char **argv)
 		.anon_kib = run.mem.anon_kib,
 		.guest_anon_kib = run.mem.guest_anon_kib,
 	};
+	info.net = with_net ? &net.watch : NULL;
 	code = boot_tracker_verdict(&run.tracker, NULL) == BOOT_VERDICT_PASS ? NC_EXIT_OK :
 									     NC_EXIT_FAIL;
 	if (streq(format, "json")) {
 		json_t *j = boot_report_json(&run.tracker, &info);
 
-		if (!j ||
-		    (with_net && json_object_set_new(j, "network",
-						     net_report_json(&run.tracker, &net.watch)) < 0) ||
-		    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+		if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
 			code = NC_EXIT_ERROR;
 		else
 			fputc('\n', stdout);
 		json_decref(j);
 	} else {
 		boot_report_text(stdout, &run.tracker, &info);
-		if (with_net)
-			net_report_text(stdout, &run.tracker, &net.watch);
 	}
 	bootcheck_run_free(&run);
 	if (with_net)
