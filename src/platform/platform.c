@@ -6,7 +6,6 @@
  */
 #include "platform/platform.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -172,58 +171,29 @@ int platform_boot_mode(const struct nc_block_layout *layout, char *const *efi_lo
 static int find_efi_loaders(int rootfd, char ***ret)
 {
 	static const char *const mounts[] = { "/boot/efi/EFI", "/efi/EFI", "/boot/EFI", NULL };
-	char **v = NULL;
+	_cleanup_strv_free_ char **v = NULL;
 
 	for (size_t m = 0; mounts[m]; m++) {
-		int fd = snapfs_open(rootfd, mounts[m], O_RDONLY | O_DIRECTORY);
-		DIR *d;
-		struct dirent *vendor;
+		_cleanup_strv_free_ char **vendors = NULL;
+		int r = snapfs_list_dir(rootfd, mounts[m], "*", &vendors);
 
-		if (fd < 0)
-			continue;
-		d = fdopendir(fd);
-		if (!d) {
-			close(fd);
-			continue;
-		}
-		while ((vendor = readdir(d))) {
-			_cleanup_free_ char *vdir = NULL;
-			int vfd;
-			DIR *vd;
-			struct dirent *e;
+		if (r == -ENOMEM)
+			return r;
+		for (size_t i = 0; r >= 0 && vendors[i]; i++) {
+			_cleanup_free_ char *vdir = path_join(mounts[m], vendors[i]);
+			_cleanup_strv_free_ char **files = NULL;
+			int rv = vdir ? snapfs_list_dir(rootfd, vdir, NULL, &files) : -ENOMEM;
 
-			if (vendor->d_name[0] == '.')
-				continue;
-			vdir = path_join(mounts[m], vendor->d_name);
-			if (!vdir)
-				goto oom;
-			vfd = snapfs_open(rootfd, vdir, O_RDONLY | O_DIRECTORY);
-			if (vfd < 0)
-				continue;
-			vd = fdopendir(vfd);
-			if (!vd) {
-				close(vfd);
-				continue;
-			}
-			while ((e = readdir(vd))) {
-				if (fnmatch("*.efi", e->d_name, FNM_CASEFOLD) != 0)
-					continue;
-				if (strv_push(&v, path_join(vdir, e->d_name)) < 0) {
-					closedir(vd);
-					goto oom;
-				}
-			}
-			closedir(vd);
+			if (rv == -ENOMEM)
+				return rv;
+			for (size_t j = 0; rv >= 0 && files[j]; j++)
+				if (fnmatch("*.efi", files[j], FNM_CASEFOLD) == 0 &&
+				    strv_push(&v, path_join(vdir, files[j])) < 0)
+					return -ENOMEM;
 		}
-		closedir(d);
-		continue;
-oom:
-		closedir(d);
-		strv_free(v);
-		return -ENOMEM;
 	}
 	strv_sort(v);
-	*ret = v;
+	*ret = TAKE_PTR(v);
 	return 0;
 }
 
