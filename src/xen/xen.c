@@ -6,7 +6,7 @@
  * that matter, so the knowledge stays in rules/xen.json.
  */
 #include <ctype.h>
-#include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -20,42 +20,15 @@
 
 #define XEN_FILE_MAX (4u << 20)
 
-static bool snap_exists(int rootfd, const char *path)
-{
-	_cleanup_close_ int fd = snapfs_open(rootfd, path, O_PATH);
-
-	return fd >= 0;
-}
-
-/* Sorted entry names of a snapshot directory (all types); empty if absent. */
+/* Sorted entry names of a snapshot directory (all types, not the hidden
+ * ones); empty (NULL) if it cannot be listed. */
 static int list_dir(int rootfd, const char *path, char ***ret)
 {
-	int fd = snapfs_open(rootfd, path, O_RDONLY | O_DIRECTORY);
-	DIR *dir;
-	struct dirent *de;
-	char **v = NULL;
+	int r = snapfs_list_dir(rootfd, path, "*", ret);
 
-	*ret = NULL;
-	if (fd < 0)
-		return 0;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return 0;
-	}
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (strv_extend(&v, de->d_name) < 0) {
-			closedir(dir);
-			strv_free(v);
-			return -ENOMEM;
-		}
-	}
-	closedir(dir);
-	strv_sort(v);
-	*ret = v;
-	return 0;
+	if (r < 0)
+		*ret = NULL;
+	return r == -ENOMEM ? r : 0;
 }
 
 static int push_service(struct nc_xen_facts *x, const char *name, const char *file,
@@ -195,7 +168,7 @@ static int collect_modprobe(int rootfd, struct nc_xen_facts *x)
 	_cleanup_strv_free_ char **paths = NULL;
 	int r = effective_files(rootfd, dirs, "*.conf", &paths);
 
-	if (r >= 0 && snap_exists(rootfd, "/etc/modprobe.conf"))
+	if (r >= 0 && snapfs_exists(rootfd, "/etc/modprobe.conf"))
 		r = strv_extend(&paths, "/etc/modprobe.conf");
 	for (size_t i = 0; r >= 0 && paths && paths[i]; i++) {
 		_cleanup_free_ char *text = NULL;
@@ -242,11 +215,11 @@ static bool program_present(int rootfd, const char *program)
 	memcpy(first, program, len);
 	first[len] = '\0';
 	if (first[0] == '/')
-		return snap_exists(rootfd, first);
+		return snapfs_exists(rootfd, first);
 	for (size_t i = 0; udevdirs[i]; i++) {
 		_cleanup_free_ char *p = path_join(udevdirs[i], first);
 
-		if (p && snap_exists(rootfd, p))
+		if (p && snapfs_exists(rootfd, p))
 			return true;
 	}
 	return false;
@@ -318,7 +291,7 @@ int xen_collect(const struct nc_snapshot *snap, struct nc_xen_facts *out,
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; ec2_utils[i] && !out->have_ec2_utils; i++)
-		out->have_ec2_utils = snap_exists(snap->rootfd, ec2_utils[i]);
+		out->have_ec2_utils = snapfs_exists(snap->rootfd, ec2_utils[i]);
 	if ((r = collect_systemd_services(snap->rootfd, out)) < 0 ||
 	    (r = collect_sysv_services(snap->rootfd, out)) < 0 ||
 	    (r = collect_modprobe(snap->rootfd, out)) < 0 ||
