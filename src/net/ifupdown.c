@@ -142,21 +142,19 @@ int ifupdown_parse(const char *text, const char *file, struct nc_ifupdown *out,
 		   struct nc_err *err)
 {
 	_cleanup_free_ char *buf = strdup(text);
-	char *cur = buf, *l;
+	char *cur = buf, *s;
 	unsigned int lineno = 0;
 	ssize_t stanza = -1;  /* index of the current iface, -1 outside one */
 
 	if (!buf)
 		return -ENOMEM;
-	while ((l = line_next(&cur))) {
+	while ((s = line_next_content(&cur, &lineno))) {
 		_cleanup_free_ char *joined = NULL, *raw = NULL;
-		unsigned int first = ++lineno;
-		char *s = strstrip(l), *w[64];
+		unsigned int first = lineno;
+		char *w[64];
 		size_t nw;
 		int r = 0;
 
-		if (!*s || *s == '#')
-			continue;
 		if (line_join_continued(s, &cur, &lineno, &joined) < 0)
 			return -ENOMEM;
 		raw = strdup(joined);

@@ -148,21 +148,18 @@ int udev_rules_parse(const char *text, struct nc_udev_rule **rules, size_t *n,
 		     struct nc_err *err)
 {
 	_cleanup_free_ char *buf = strdup(text);
-	char *cur = buf, *l;
+	char *cur = buf, *s;
 	unsigned int lineno = 0;
 	int bad = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	while ((l = line_next(&cur))) {
+	while ((s = line_next_content(&cur, &lineno))) {
 		_cleanup_free_ char *joined = NULL;
-		struct nc_udev_rule r = { .line = ++lineno };
+		struct nc_udev_rule r = { .line = lineno };
 		struct nc_udev_rule *nv;
-		char *s = strstrip(l);
 		int k;
 
-		if (!*s || *s == '#')
-			continue;
 		if (line_join_continued(s, &cur, &lineno, &joined) < 0)
 			return -ENOMEM;
 		r.text = strdup(joined);

@@ -65,19 +65,17 @@ int modprobe_parse(const char *text, const char *file, struct nc_modprobe_block 
 		   size_t *n, struct nc_err *err)
 {
 	_cleanup_free_ char *buf = strdup(text);
-	char *cur = buf, *l;
+	char *cur = buf, *s;
 	unsigned int lineno = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	while ((l = line_next(&cur))) {
+	while ((s = line_next_content(&cur, &lineno))) {
 		_cleanup_free_ char *joined = NULL, *raw = NULL;
-		unsigned int first = ++lineno;
-		char *s = strstrip(l), *cmd, *mod, *rest, *save = NULL;
+		unsigned int first = lineno;
+		char *cmd, *mod, *rest, *save = NULL;
 		int r = 0;
 
-		if (!*s || *s == '#')
-			continue;
 		if (line_join_continued(s, &cur, &lineno, &joined) < 0)
 			return -ENOMEM;
 		raw = strdup(joined);
