@@ -124,47 +124,39 @@ int snapfs_open(int rootfd, const char *path, int flags)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-/* Open path for reading if it is a regular file. O_NONBLOCK: opening a FIFO
- * for reading would otherwise wait for a writer before we could refuse it. */
-static int open_regular(int rootfd, const char *path)
+/*
+ * Read path with reader (read_fd_full or read_fd_head) if it is a regular
+ * file. O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+ * writer before we could refuse it.
+ */
+static int read_regular(int rootfd, const char *path, size_t max,
+			int (*reader)(int fd, size_t max, char **ret_buf, size_t *ret_size),
+			char **ret_buf, size_t *ret_size)
 {
-	int fd = snapfs_open(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	_cleanup_close_ int fd = snapfs_open(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
-	int r = 0;
 
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0)
-		r = -errno;
-	else if (S_ISDIR(st.st_mode))
-		r = -EISDIR;
-	else if (!S_ISREG(st.st_mode))
-		r = -EBADF;
-	if (r < 0) {
-		close(fd);
-		return r;
-	}
-	return fd;
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EBADF;
+	return reader(fd, max, ret_buf, ret_size);
 }
 
 int snapfs_read_file(int rootfd, const char *path, size_t max, char **ret_buf,
 		     size_t *ret_size)
 {
-	_cleanup_close_ int fd = open_regular(rootfd, path);
-
-	if (fd < 0)
-		return fd;
-	return read_fd_full(fd, max, ret_buf, ret_size);
+	return read_regular(rootfd, path, max, read_fd_full, ret_buf, ret_size);
 }
 
 int snapfs_read_head(int rootfd, const char *path, size_t n, char **ret_buf,
 		     size_t *ret_size)
 {
-	_cleanup_close_ int fd = open_regular(rootfd, path);
-
-	if (fd < 0)
-		return fd;
-	return read_fd_head(fd, n, ret_buf, ret_size);
+	return read_regular(rootfd, path, n, read_fd_head, ret_buf, ret_size);
 }
 
 int snapfs_stat(int rootfd, const char *path, struct stat *ret)
