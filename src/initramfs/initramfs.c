@@ -366,6 +366,21 @@ static uint64_t cpio_pad(uint64_t n, unsigned int align)
 	return (align - n % align) % align;
 }
 
+/* A cpio archive at off that libarchive must not see: why, for rd->err. */
+static int cpio_corrupt(struct reader *rd, size_t off, const char *fmt, ...) NC_PRINTF(3, 4);
+static int cpio_corrupt(struct reader *rd, size_t off, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return nc_err_set(rd->err, -EINVAL,
+			  "%s: truncated or corrupt cpio archive at offset %zu (%s)",
+			  rd->name, off, why);
+}
+
 /*
  * libarchive's cpio reader allocates a buffer as large as the name size a
  * header claims (up to 4 GiB) before it learns whether that many bytes
@@ -391,43 +406,34 @@ static int cpio_check_sizes(struct reader *rd, const uint8_t *data, size_t len, 
 		if (!hl && l == &cpio_odc && left >= 6 && memcmp(h, "070727", 6) == 0)
 			return 0;
 		if (left < 6 || (hl && left < hl->header))
-			return nc_err_set(rd->err, -EINVAL,
-					  "%s: truncated or corrupt cpio archive at offset %zu "
-					  "(it ends at offset %zu, before its TRAILER!!!)",
-					  rd->name, off, off + len);
+			return cpio_corrupt(rd, off, "it ends at offset %zu, before its TRAILER!!!",
+					    off + len);
 		/* Junk, or a header of another format: libarchive would hunt
 		 * past it for the next header, whatever that one claims. */
 		if (!hl || (l && hl != l))
-			return nc_err_set(rd->err, -EINVAL,
-					  "%s: truncated or corrupt cpio archive at offset %zu "
-					  "(no cpio header at offset %zu)",
-					  rd->name, off, off + pos);
+			return cpio_corrupt(rd, off, "no cpio header at offset %zu", off + pos);
 		l = hl;
 		if (!cpio_header_digits(h, l))
-			return nc_err_set(rd->err, -EINVAL,
-					  "%s: truncated or corrupt cpio archive at offset %zu "
-					  "(a header at offset %zu has a field that is not a number)",
-					  rd->name, off, off + pos);
+			return cpio_corrupt(rd, off,
+					    "a header at offset %zu has a field that is not a number",
+					    off + pos);
 		cpio_digits(h + l->namesize_at, l->namesize_len, l->base, &namesize);
 		cpio_digits(h + l->filesize_at, l->filesize_len, l->base, &filesize);
 		name_end = l->header + namesize;
 		name_end += cpio_pad(name_end, l->align);
 		if (name_end > left)
-			return nc_err_set(rd->err, -EINVAL,
-					  "%s: truncated or corrupt cpio archive at offset %zu "
-					  "(the header at offset %zu gives a %llu-byte name, %zu bytes are left)",
-					  rd->name, off, off + pos, (unsigned long long)namesize,
-					  left - l->header);
+			return cpio_corrupt(rd, off,
+					    "the header at offset %zu gives a %llu-byte name, %zu bytes are left",
+					    off + pos, (unsigned long long)namesize, left - l->header);
 		if (namesize == 11 && memcmp(h + l->header, "TRAILER!!!", 11) == 0)
 			return 0;
 		data_end = name_end + filesize;
 		data_end += cpio_pad(data_end, l->align);
 		if (data_end > left)
-			return nc_err_set(rd->err, -EINVAL,
-					  "%s: truncated or corrupt cpio archive at offset %zu "
-					  "(the header at offset %zu gives %llu bytes of data, %zu bytes are left)",
-					  rd->name, off, off + pos, (unsigned long long)filesize,
-					  (size_t)(left - name_end));
+			return cpio_corrupt(rd, off,
+					    "the header at offset %zu gives %llu bytes of data, %zu bytes are left",
+					    off + pos, (unsigned long long)filesize,
+					    (size_t)(left - name_end));
 		pos += (size_t)data_end;
 	}
 }
