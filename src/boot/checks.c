@@ -677,14 +677,7 @@ static int check_default_fallback(const struct nc_rule *rule, const struct nc_fa
 static int check_config_notes(const struct nc_rule *rule, const struct nc_facts *f,
 			      struct nc_findings *out)
 {
-	for (size_t i = 0; f->boot.notes && f->boot.notes[i]; i++) {
-		int r = nc_finding_add(out, rule, f, rule->severity, NULL, NULL, "%s",
-				       f->boot.notes[i]);
-
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return nc_findings_add_notes(out, rule, f, f->boot.notes);
 }
 
 const struct nc_check nc_boot_checks[] = {

@@ -27,13 +27,7 @@ static int check_default_kernel(const struct nc_rule *rule, const struct nc_fact
 static int check_scan_notes(const struct nc_rule *rule, const struct nc_facts *f,
 			    struct nc_findings *out)
 {
-	for (size_t i = 0; f->notes && f->notes[i]; i++) {
-		int r = nc_finding_add(out, rule, f, rule->severity, NULL, NULL, "%s", f->notes[i]);
-
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return nc_findings_add_notes(out, rule, f, f->notes);
 }
 
 const struct nc_check nc_scan_checks[] = {

@@ -229,14 +229,7 @@ static int check_mac_set(const struct nc_rule *rule, const struct nc_facts *f,
 static int check_notes(const struct nc_rule *rule, const struct nc_facts *f,
 		       struct nc_findings *out)
 {
-	for (size_t i = 0; f->net.notes && f->net.notes[i]; i++) {
-		int r = nc_finding_add(out, rule, f, rule->severity, NULL, NULL, "%s",
-				       f->net.notes[i]);
-
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return nc_findings_add_notes(out, rule, f, f->net.notes);
 }
 
 const struct nc_check nc_net_checks[] = {

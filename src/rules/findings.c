@@ -104,6 +104,18 @@ int nc_finding_add(struct nc_findings *out, const struct nc_rule *r,
 	return 0;
 }
 
+int nc_findings_add_notes(struct nc_findings *out, const struct nc_rule *r,
+			  const struct nc_facts *facts, char *const *notes)
+{
+	for (size_t i = 0; notes && notes[i]; i++) {
+		int rc = nc_finding_add(out, r, facts, r->severity, NULL, NULL, "%s", notes[i]);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 void nc_findings_free(struct nc_findings *fs)
 {
 	for (size_t i = 0; i < fs->n; i++) {

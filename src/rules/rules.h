@@ -102,6 +102,11 @@ int nc_finding_add(struct nc_findings *out, const struct nc_rule *r,
 		   const struct nc_where *where, const char *const *vars,
 		   const char *fmt, ...) NC_PRINTF(7, 8);
 
+/* One finding of rule r, at its severity, per string of notes (the notes
+ * checks of each layer: files that could not be read, ...). */
+int nc_findings_add_notes(struct nc_findings *out, const struct nc_rule *r,
+			  const struct nc_facts *facts, char *const *notes);
+
 void nc_findings_free(struct nc_findings *f);
 /* Sort: error first, then by rule id, kernel, file, line. */
 void nc_findings_sort(struct nc_findings *f);

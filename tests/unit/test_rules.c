@@ -193,6 +193,30 @@ static void test_evaluate_and_remediation(void **state)
 	nc_ruleset_free(&rs);
 }
 
+/* The notes checks: one finding per note, at the rule's severity, the note
+ * as its message; none for no notes. */
+static void test_findings_from_notes(void **state)
+{
+	char *notes[] = { "/etc/fstab: cannot read: Permission denied", "/boot/grub: odd", NULL };
+	struct nc_rule rule = { .id = "notes", .title = "notes", .severity = NC_SEV_WARNING,
+				.enabled = true };
+	struct nc_facts facts = { .default_kernel = -1 };
+	struct nc_findings out = { 0 };
+
+	(void)state;
+	assert_int_equal(nc_findings_add_notes(&out, &rule, &facts, NULL), 0);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(nc_findings_add_notes(&out, &rule, &facts, notes), 0);
+	assert_int_equal(out.n, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_string_equal(out.v[i].rule_id, "notes");
+		assert_int_equal(out.v[i].severity, NC_SEV_WARNING);
+		assert_string_equal(out.v[i].message, notes[i]);
+		assert_null(out.v[i].file);
+	}
+	nc_findings_free(&out);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -217,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_bad_rules_name_file_and_rule),
 		cmocka_unit_test(test_disable_glob),
 		cmocka_unit_test(test_evaluate_and_remediation),
+		cmocka_unit_test(test_findings_from_notes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
