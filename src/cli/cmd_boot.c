@@ -6,9 +6,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -57,7 +60,10 @@ static void boot_usage(FILE *f)
 	      "  -m, --memory SIZE         guest RAM, MiB or with a K/M/G suffix (default 1G)\n"
 	      "  -t, --instance-type TYPE  SMBIOS product name (default m5.large)\n"
 	      "      --uuid UUID           SMBIOS UUID and serial (default: random ec2...)\n"
-	      "      --console             copy the guest console to stderr\n"
+	      "      --console             copy the guest console to stderr; from a terminal or\n"
+	      "                            a pipe, stdin goes to the guest's ttyS0 (terminal:\n"
+	      "                            raw mode, Ctrl-A x ends the VM, Ctrl-A Ctrl-A sends\n"
+	      "                            Ctrl-A)\n"
 	      "      --mac MAC             the ENA NIC's MAC (default: random, locally administered)\n"
 	      "      --user-data FILE      IMDS user-data (default: none, 404)\n"
 	      "      --no-net              no ENA NIC (default: ENA at 00:05.0 with DHCP and IMDS;\n"
@@ -71,6 +77,74 @@ static void boot_usage(FILE *f)
 	      "2 the machine could not run (bad options, unreadable kernel, no /dev/kvm:\n"
 	      "without KVM, run it inside the lab: tests/kvmlab/run nitrocheck boot ...).\n",
 	      f);
+}
+
+/* ---- Console input -------------------------------------------------------- */
+
+/* The terminal as it was before the guest got the keyboard. Static: the
+ * signal handlers that put it back can reach nothing else. */
+static struct termios console_saved_tty;
+static volatile sig_atomic_t console_tty_raw;
+
+static void console_restore_tty(void)
+{
+	if (console_tty_raw) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &console_saved_tty);
+		console_tty_raw = 0;
+	}
+}
+
+/* A signal that ends us must not leave the terminal raw. */
+static void console_fatal_signal(int sig)
+{
+	console_restore_tty();
+	raise(sig);             /* SA_RESETHAND: now the default action */
+}
+
+/* Raw mode as QEMU's stdio console sets it: no echo, no line editing, no
+ * signals from keys (Ctrl-C is the guest's), output processing kept. */
+static int console_make_raw(void)
+{
+	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS };
+	struct sigaction sa = { .sa_handler = console_fatal_signal, .sa_flags = SA_RESETHAND };
+	struct termios t;
+
+	if (tcgetattr(STDIN_FILENO, &console_saved_tty) < 0)
+		return -errno;
+	t = console_saved_tty;
+	t.c_iflag &= (tcflag_t)~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+	t.c_oflag |= OPOST;
+	t.c_lflag &= (tcflag_t)~(ECHO | ECHONL | ICANON | IEXTEN | ISIG);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	atexit(console_restore_tty);
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &t) < 0)
+		return -errno;
+	console_tty_raw = 1;
+	return 0;
+}
+
+/* --console: stdin feeds ttyS0 when it is a terminal (raw, with the
+ * Ctrl-A escape) or a pipe; anything else (/dev/null, a file) does not. */
+static void console_input_setup(struct vmm_config *cfg)
+{
+	struct stat st;
+
+	if (isatty(STDIN_FILENO)) {
+		if (console_make_raw() < 0) {
+			console_restore_tty();
+			return;
+		}
+		cfg->console_in_fd = STDIN_FILENO;
+		cfg->console_escape = true;
+		fputs("nitrocheck boot: console input on ttyS0; Ctrl-A x ends the VM\r\n", stderr);
+		return;
+	}
+	if (fstat(STDIN_FILENO, &st) == 0 && S_ISFIFO(st.st_mode))
+		cfg->console_in_fd = STDIN_FILENO;
 }
 
 static int parse_size_mib(const char *s, unsigned long long *ret_mib)
@@ -227,8 +301,11 @@ static int boot_image_main(const char *path, const struct boot_image *image,
 	cfg->console_fd = console ? STDERR_FILENO : -1;
 	disk_attachment_setup(&disk, path, cfg);
 
+	if (console)
+		console_input_setup(cfg);
 	rc = bootcheck_run_image(cfg, timeout, image->milestone_timeout_s,
 				 net ? image->net_settle_s : 0, &run, &err);
+	console_restore_tty();
 	if (rc < 0) {
 		fprintf(stderr, "nitrocheck boot: %s\n", err.msg[0] ? err.msg : strerror(-rc));
 		goto out_run;
@@ -453,7 +530,10 @@ int cmd_boot(int argc, char **argv)
 			cfg.test_device_slot = (uint8_t)slot;
 	}
 
+	if (console)
+		console_input_setup(&cfg);
 	rc = bootcheck_run(&cfg, timeout, &run, &err);
+	console_restore_tty();
 	if (rc < 0) {
 		fprintf(stderr, "nitrocheck boot: %s\n", err.msg[0] ? err.msg : strerror(-rc));
 		bootcheck_run_free(&run);

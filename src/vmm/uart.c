@@ -13,9 +13,11 @@ enum {
 #define IIR_NO_INT 0x01
 #define IIR_THRI 0x02
 #define IIR_RDI 0x04
+#define IIR_RX_TIMEOUT 0x0c
 #define IIR_FIFO_ENABLED 0xc0
 #define FCR_ENABLE 0x01
 #define FCR_CLEAR_RX 0x02
+#define FCR_TRIGGER(v) ((v) >> 6)
 #define LCR_DLAB 0x80
 #define MCR_DTR 0x01
 #define MCR_RTS 0x02
@@ -29,12 +31,28 @@ enum {
 #define MSR_DSR 0x20
 #define MSR_DCD 0x80
 
+/* 16 bytes with the FIFOs on, the receive buffer register alone without. */
+static unsigned int rx_capacity(const struct uart *u)
+{
+	return (u->fcr & FCR_ENABLE) ? UART_RX_FIFO : 1;
+}
+
+/* Received-data interrupt level: FCR bits 7:6 give 1, 4, 8 or 14 bytes. */
+static unsigned int rx_trigger(const struct uart *u)
+{
+	static const unsigned int levels[4] = { 1, 4, 8, 14 };
+
+	return (u->fcr & FCR_ENABLE) ? levels[FCR_TRIGGER(u->fcr)] : 1;
+}
+
 static uint8_t uart_iir(const struct uart *u)
 {
 	uint8_t fifo = (u->fcr & FCR_ENABLE) ? IIR_FIFO_ENABLED : 0;
 
+	/* Below the trigger level the 16550 reports a character timeout
+	 * once the line has been idle; we have no line timing: at once. */
 	if ((u->ier & IER_RDI) && u->rx_count)
-		return fifo | IIR_RDI;
+		return fifo | (u->rx_count >= rx_trigger(u) ? IIR_RDI : IIR_RX_TIMEOUT);
 	if ((u->ier & IER_THRI) && u->thr_ipending)
 		return fifo | IIR_THRI;
 	return fifo | IIR_NO_INT;
@@ -64,23 +82,74 @@ void uart_init(struct uart *u, void (*output)(void *, const uint8_t *, size_t),
 	u->opaque = opaque;
 }
 
+static void rx_notify_space(struct uart *u)
+{
+	if (u->rx_space && u->rx_count < rx_capacity(u))
+		u->rx_space(u->opaque);
+}
+
+static void rx_clear(struct uart *u)
+{
+	u->rx_count = 0;
+	u->rx_head = 0;
+}
+
+/* A byte from the line (or the loopback); an overrun drops it. */
 static void rx_push(struct uart *u, uint8_t b)
 {
-	if (u->rx_count >= UART_RX_FIFO)
+	if (u->rx_count >= rx_capacity(u))
 		return;
 	u->rx[(u->rx_head + u->rx_count++) % UART_RX_FIFO] = b;
 }
 
-size_t uart_receive(struct uart *u, const uint8_t *buf, size_t len)
+size_t uart_rx_room(const struct uart *u)
 {
-	size_t n = 0;
-
 	/* In loopback the line is disconnected from the outside. */
 	if (u->mcr & MCR_LOOP)
 		return 0;
-	while (n < len && u->rx_count < UART_RX_FIFO)
+	return rx_capacity(u) - u->rx_count;
+}
+
+bool uart_rx_listening(const struct uart *u)
+{
+	return u->ier & IER_RDI;
+}
+
+size_t uart_receive(struct uart *u, const uint8_t *buf, size_t len)
+{
+	size_t n = 0, room = uart_rx_room(u);
+
+	while (n < len && n < room)
 		rx_push(u, buf[n++]);
 	uart_update_irq(u);
+	return n;
+}
+
+size_t console_escape_filter(struct console_escape *st, const uint8_t *in, size_t len,
+			     uint8_t *out, bool *ret_quit)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		uint8_t b = in[i];
+
+		if (st->pending) {
+			st->pending = false;
+			if (b == 'x' || b == 'X') {
+				*ret_quit = true;
+				return n;
+			}
+			out[n++] = CONSOLE_ESCAPE_CHAR;
+			if (b != CONSOLE_ESCAPE_CHAR)
+				out[n++] = b;
+			continue;
+		}
+		if (b == CONSOLE_ESCAPE_CHAR) {
+			st->pending = true;
+			continue;
+		}
+		out[n++] = b;
+	}
 	return n;
 }
 
@@ -97,6 +166,7 @@ uint8_t uart_read(struct uart *u, unsigned int off)
 			v = u->rx[u->rx_head];
 			u->rx_head = (u->rx_head + 1) % UART_RX_FIFO;
 			u->rx_count--;
+			rx_notify_space(u);
 		}
 		uart_update_irq(u);
 		break;
@@ -166,14 +236,16 @@ void uart_write(struct uart *u, unsigned int off, uint8_t v)
 			u->thr_ipending = true;
 		u->ier = v & 0x0f;
 		uart_update_irq(u);
+		/* The owner may hold input until the guest listens for it. */
+		rx_notify_space(u);
 		break;
 	case REG_IIR_FCR:
+		/* Turning the FIFOs on or off empties them, as on a 16550A. */
+		if ((v & FCR_CLEAR_RX) || ((v ^ u->fcr) & FCR_ENABLE))
+			rx_clear(u);
 		u->fcr = v & 0xc9;
-		if (v & FCR_CLEAR_RX) {
-			u->rx_count = 0;
-			u->rx_head = 0;
-		}
 		uart_update_irq(u);
+		rx_notify_space(u);
 		break;
 	case REG_LCR:
 		u->lcr = v;
@@ -181,6 +253,7 @@ void uart_write(struct uart *u, unsigned int off, uint8_t v)
 	case REG_MCR:
 		u->mcr = v & 0x1f;
 		uart_update_irq(u);
+		rx_notify_space(u);
 		break;
 	case REG_SCR:
 		u->scr = v;

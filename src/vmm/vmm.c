@@ -14,6 +14,7 @@
 
 #include "vmm/acpi.h"
 #include "vmm/bootparams.h"
+#include "vmm/console.h"
 #include "vmm/mptable.h"
 #include "vmm/msiroute.h"
 #include "vmm/pci.h"
@@ -73,6 +74,7 @@ struct vmm {
 	/* io_lock serialises the devices: UART, PM registers, BAR callbacks. */
 	pthread_mutex_t io_lock;
 	struct uart uart;
+	struct console_input *console_in;       /* set under io_lock */
 	char line[CONSOLE_LINE_MAX];
 	size_t line_len;
 	uint16_t pm1_sts, pm1_en, pm1_cnt;
@@ -113,6 +115,7 @@ void vmm_config_init(struct vmm_config *cfg)
 	cfg->mem_bytes = VMM_DEFAULT_MEM;
 	cfg->instance_type = VMM_DEFAULT_INSTANCE_TYPE;
 	cfg->console_fd = -1;
+	cfg->console_in_fd = -1;
 	cfg->trace_fd = -1;
 }
 
@@ -248,6 +251,20 @@ static void uart_output(void *opaque, const uint8_t *buf, size_t len)
 		}
 		vm->line[vm->line_len++] = c;
 	}
+}
+
+/* The guest read from a full FIFO or began listening: input may flow.
+ * Called with io_lock held. */
+static void uart_rx_space(void *opaque)
+{
+	struct vmm *vm = opaque;
+
+	console_input_rx_space(vm->console_in);
+}
+
+static void console_quit(void *opaque)
+{
+	vmm_stop(opaque, VMM_EXIT_STOPPED, "Ctrl-A x on the console");
 }
 
 static void flush_console_line(struct vmm *vm)
@@ -806,6 +823,7 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **ret_vm, struct nc_err 
 		.opaque = vm,
 	};
 	uart_init(&vm->uart, uart_output, uart_irq, vm);
+	vm->uart.rx_space = uart_rx_space;
 	rc = pci_bus_new(VMM_PCI_MMIO_BASE, VMM_PCI_MMIO_LIMIT, VMM_PCI_IO_BASE, VMM_PCI_IO_LIMIT,
 			 host_msi_send, vm, &vm->pci);
 	if (rc == 0)
@@ -1106,6 +1124,17 @@ int vmm_run(struct vmm *vm, unsigned int timeout_ms, struct vmm_result *ret, str
 		c->started = true;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0 && vm->cfg.console_in_fd >= 0) {
+		struct console_input *ci = NULL;
+
+		/* Without input the guest still runs: not worth failing for. */
+		if (console_input_start(vm->cfg.console_in_fd, vm->cfg.console_escape, &vm->uart,
+					&vm->io_lock, console_quit, vm, &ci) == 0) {
+			pthread_mutex_lock(&vm->io_lock);
+			vm->console_in = ci;
+			pthread_mutex_unlock(&vm->io_lock);
+		}
+	}
 
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += timeout_ms / 1000;
@@ -1126,6 +1155,14 @@ int vmm_run(struct vmm *vm, unsigned int timeout_ms, struct vmm_result *ret, str
 		}
 	}
 	pthread_mutex_unlock(&vm->state_lock);
+	if (vm->console_in) {
+		struct console_input *ci = vm->console_in;
+
+		pthread_mutex_lock(&vm->io_lock);
+		vm->console_in = NULL;
+		pthread_mutex_unlock(&vm->io_lock);
+		console_input_stop(ci);
+	}
 	vmm_join_vcpus(vm);
 	flush_console_line(vm);
 

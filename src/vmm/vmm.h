@@ -75,6 +75,10 @@ struct vmm_config {
 	const char *instance_type;      /* SMBIOS product name */
 	const char *uuid;               /* SMBIOS UUID and serial; NULL: random "ec2..." */
 	int console_fd;                 /* raw copy of the UART output; -1: none */
+	/* Console input to the UART (a terminal or a pipe); -1: none. With
+	 * console_escape, Ctrl-A x ends the VM (VMM_EXIT_STOPPED). */
+	int console_in_fd;
+	bool console_escape;
 	int trace_fd;                   /* every port/MMIO access but COM1's; -1: none */
 	/* Everything the devices and the console witness (thread-safe). */
 	void (*event)(void *opaque, enum vmm_event ev, const char *detail);

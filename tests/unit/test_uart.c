@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The 16550A as the Linux 8250 driver probes and drives it. */
+/* The 16550A as the Linux 8250 driver probes and drives it, its receive
+ * FIFO and interrupts, and the console's Ctrl-A escape. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -107,6 +108,11 @@ static void test_transmit_and_thre(void **state)
 	assert_int_equal(uart_read(&u, IIR) & 0x0f, 0x02);
 }
 
+static void sink_space(void *opaque)
+{
+	((struct sink *)opaque)->edges += 1000;         /* counted apart from irq edges */
+}
+
 static void test_receive(void **state)
 {
 	struct uart u;
@@ -116,22 +122,144 @@ static void test_receive(void **state)
 	uart_init(&u, sink_output, sink_irq, &s);
 	uart_write(&u, MCR, 0x08);
 	uart_write(&u, IER, 0x01);
+	assert_true(uart_rx_listening(&u));
 	assert_int_equal(s.level, 0);
-	assert_int_equal(uart_receive(&u, (const uint8_t *)"ab", 2), 2);
+	/* FIFOs off (16450 mode): the receive buffer holds one byte. */
+	assert_int_equal(uart_rx_room(&u), 1);
+	assert_int_equal(uart_receive(&u, (const uint8_t *)"ab", 2), 1);
 	assert_int_equal(s.level, 1);
-	assert_int_equal(uart_read(&u, IIR) & 0x0f, 0x04);
-	assert_true(uart_read(&u, LSR) & 0x01);
+	assert_int_equal(uart_read(&u, IIR), 0x04);
+	assert_int_equal(uart_read(&u, LSR), 0x61);     /* DR, THRE, TEMT */
 	assert_int_equal(uart_read(&u, THR), 'a');
+	assert_int_equal(s.level, 0);
+	assert_int_equal(uart_read(&u, IIR), 0x01);
+	assert_int_equal(uart_read(&u, LSR), 0x60);
+	assert_int_equal(uart_receive(&u, (const uint8_t *)"b", 1), 1);
 	assert_int_equal(s.level, 1);
 	assert_int_equal(uart_read(&u, THR), 'b');
 	assert_int_equal(s.level, 0);
 	assert_false(uart_read(&u, LSR) & 0x01);
-	/* The FIFO holds 64 bytes; FCR can clear it. */
+	/* An empty RBR reads 0 and changes nothing. */
+	assert_int_equal(uart_read(&u, THR), 0);
+
+	/* FIFOs on, trigger level 14 (what Linux's 8250 sets): 16 bytes fit,
+	 * the rest is refused (the caller keeps it: backpressure). */
+	uart_write(&u, FCR, 0xc7);
+	assert_int_equal(uart_read(&u, IIR) & 0xc0, 0xc0);
 	memset(big, 'z', sizeof(big));
-	assert_int_equal(uart_receive(&u, big, sizeof(big)), UART_RX_FIFO);
-	uart_write(&u, FCR, 0x03);
+	big[0] = '0';
+	big[15] = 'F';
+	assert_int_equal(uart_rx_room(&u), UART_RX_FIFO);
+	assert_int_equal(uart_receive(&u, big, sizeof(big)), 16);
+	assert_int_equal(uart_rx_room(&u), 0);
+	assert_int_equal(uart_receive(&u, big, sizeof(big)), 0);
+	assert_int_equal(s.level, 1);
+	/* At or above the trigger: received data available (0x4). */
+	assert_int_equal(uart_read(&u, IIR), 0xc4);
+	assert_int_equal(uart_read(&u, THR), '0');
+	assert_int_equal(uart_rx_room(&u), 1);
+	assert_int_equal(uart_receive(&u, (const uint8_t *)"!", 1), 1);
+	/* In order, the refused bytes never made it in. */
+	for (int i = 1; i < 15; i++)
+		assert_int_equal(uart_read(&u, THR), 'z');
+	/* Below the trigger (2 left): character timeout (0xc). */
+	assert_int_equal(uart_read(&u, IIR), 0xcc);
+	assert_int_equal(s.level, 1);
+	assert_int_equal(uart_read(&u, THR), 'F');
+	assert_int_equal(uart_read(&u, THR), '!');
+	assert_int_equal(uart_read(&u, IIR), 0xc1);
+	assert_int_equal(s.level, 0);
+	assert_int_equal(uart_read(&u, LSR), 0x60);
+
+	/* Receive interrupt off: data waits, LSR says so, no interrupt. */
+	uart_write(&u, IER, 0x00);
+	assert_false(uart_rx_listening(&u));
+	assert_int_equal(uart_receive(&u, (const uint8_t *)"q", 1), 1);
+	assert_int_equal(s.level, 0);
+	assert_int_equal(uart_read(&u, IIR), 0xc1);
+	assert_true(uart_read(&u, LSR) & 0x01);
+	/* Enabling it raises the line for what is waiting. */
+	uart_write(&u, IER, 0x01);
+	assert_int_equal(s.level, 1);
+	/* OUT2 gates the line. */
+	uart_write(&u, MCR, 0x00);
+	assert_int_equal(s.level, 0);
+	uart_write(&u, MCR, 0x08);
+	assert_int_equal(s.level, 1);
+
+	/* FCR clears the receive FIFO; so does turning the FIFOs off. */
+	uart_write(&u, FCR, 0xc3);
 	assert_false(uart_read(&u, LSR) & 0x01);
 	assert_int_equal(s.level, 0);
+	assert_int_equal(uart_receive(&u, big, 5), 5);
+	uart_write(&u, FCR, 0x00);
+	assert_false(uart_read(&u, LSR) & 0x01);
+	assert_int_equal(uart_rx_room(&u), 1);
+
+	/* Loopback disconnects the line: nothing is taken from outside. */
+	uart_write(&u, MCR, 0x18);
+	assert_int_equal(uart_rx_room(&u), 0);
+	assert_int_equal(uart_receive(&u, big, 5), 0);
+}
+
+/* The owner learns when a full FIFO has room again (its input waits). */
+static void test_rx_space_notification(void **state)
+{
+	struct uart u;
+	struct sink s = { 0 };
+	uint8_t buf[32];
+
+	uart_init(&u, sink_output, sink_irq, &s);
+	u.rx_space = sink_space;
+	uart_write(&u, MCR, 0x08);
+	uart_write(&u, FCR, 0x01);
+	s.edges = 0;
+	/* The guest starting to listen is worth a notification. */
+	uart_write(&u, IER, 0x01);
+	assert_true(s.edges >= 1000);
+	memset(buf, 'k', sizeof(buf));
+	assert_int_equal(uart_receive(&u, buf, sizeof(buf)), 16);
+	s.edges = 0;
+	assert_int_equal(uart_read(&u, THR), 'k');
+	assert_int_equal(s.edges / 1000, 1);
+	assert_int_equal(uart_receive(&u, buf, sizeof(buf)), 1);
+	/* Reading LSR or IIR makes no room: no notification. */
+	s.edges = 0;
+	uart_read(&u, LSR);
+	uart_read(&u, IIR);
+	assert_int_equal(s.edges / 1000, 0);
+}
+
+static void test_console_escape(void **state)
+{
+	struct console_escape st = { 0 };
+	uint8_t out[64];
+	bool quit = false;
+	size_t n;
+
+	/* Plain bytes pass, Ctrl-C included (it is the guest's). */
+	n = console_escape_filter(&st, (const uint8_t *)"ls\x03\r", 4, out, &quit);
+	assert_int_equal(n, 4);
+	assert_memory_equal(out, "ls\x03\r", 4);
+	assert_false(quit);
+	/* Ctrl-A Ctrl-A sends one Ctrl-A; Ctrl-A y sends both. */
+	n = console_escape_filter(&st, (const uint8_t *)"\x01\x01" "a\x01y", 5, out, &quit);
+	assert_int_equal(n, 4);
+	assert_memory_equal(out, "\x01" "a\x01y", 4);
+	assert_false(quit);
+	/* Split across reads: Ctrl-A at the end of one, x at the start of the
+	 * next; what follows x is dropped. */
+	n = console_escape_filter(&st, (const uint8_t *)"ok\x01", 3, out, &quit);
+	assert_int_equal(n, 2);
+	assert_true(st.pending);
+	n = console_escape_filter(&st, (const uint8_t *)"xzz", 3, out, &quit);
+	assert_int_equal(n, 0);
+	assert_true(quit);
+	/* x alone is just x. */
+	quit = false;
+	n = console_escape_filter(&st, (const uint8_t *)"x", 1, out, &quit);
+	assert_int_equal(n, 1);
+	assert_false(quit);
 }
 
 int main(void)
@@ -140,6 +268,8 @@ int main(void)
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_transmit_and_thre),
 		cmocka_unit_test(test_receive),
+		cmocka_unit_test(test_rx_space_notification),
+		cmocka_unit_test(test_console_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
