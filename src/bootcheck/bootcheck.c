@@ -90,11 +90,18 @@ static void *stage_watcher(void *opaque)
 				since = t->at[m];
 				continue;
 			}
+			/* A guest still printing is still booting, however slowly
+			 * (a loaded host, nested KVM): the clock runs from its
+			 * last sign of progress. */
+			if (t->last_console > since)
+				since = t->last_console;
 			if (now - since > run->stage_timeout_s)
-				snprintf(why, sizeof(why), "no %s within %u s of %s",
+				snprintf(why, sizeof(why), "no %s within %u s of %s (%s at %.1f s)",
 					 boot_milestone_label(m), run->stage_timeout_s,
+					 "the last progress",
+					 since == t->last_console ? "console output" :
 					 i ? boot_milestone_label(boot_image_chain[i - 1]) :
-					     "the start");
+					     "start", since);
 			break;
 		}
 		pthread_mutex_unlock(&t->lock);

@@ -239,6 +239,7 @@ void boot_tracker_event(struct boot_tracker *t, double when, enum vmm_event ev,
 			snprintf(t->cause, sizeof(t->cause), "%s: \"%s\"",
 				 boot_console_root_cause(detail), strip_printk_time(detail));
 		t->console_lines++;
+		t->last_console = when;
 		if (t->tail_keep) {
 			char *copy = strdup(detail);
 

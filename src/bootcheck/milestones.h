@@ -61,6 +61,7 @@ struct boot_tracker {
 	char *tail[BOOT_TAIL_MAX];      /* ring of the last console lines */
 	unsigned int tail_next, tail_count, tail_keep;
 	unsigned long console_lines;
+	double last_console;            /* when the last console line came */
 	bool finished;
 	double end;                     /* when the run ended */
 	/* Image boots (`boot IMAGE`): the goal is multi-user with the root
