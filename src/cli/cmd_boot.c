@@ -43,10 +43,15 @@ static void boot_usage(FILE *f)
 	      "root disk (never written) and confirm each milestone: kernel started, NVMe\n"
 	      "controller enabled, namespace identified, root file system mounted,\n"
 	      "multi-user reached. --kernel/--initrd/--append override the image's.\n"
-	      "      --milestone-timeout T per milestone (IMAGE; minutes, or with an s/m\n"
-	      "                            suffix; default 3m, 0: none)\n"
+	      "      --milestone-timeout T how long the guest may show no progress (no\n"
+	      "                            console output, no milestone) before the next\n"
+	      "                            milestone (IMAGE; minutes, or with an s/m suffix;\n"
+	      "                            default 3m, 0: none)\n"
 	      "      --net-timeout SECONDS after multi-user, how long the network milestones\n"
 	      "                            may make no progress (IMAGE; default 60)\n"
+	      "      --cmdline ARGS        the image's kernel command line instead of the one\n"
+	      "                            its boot loader names (IMAGE; with --kernel, the\n"
+	      "                            image is not scanned at all)\n"
 	      "\n"
 	      "Boot a kernel (and initramfs) with no disk in nitrocheck's Nitro-style VMM\n"
 	      "(KVM, ACPI and SMBIOS as on EC2, COM1 console, PCI with MSI-X) and report\n"
@@ -218,6 +223,7 @@ static int parse_minutes_or_seconds(const char *s, unsigned int *ret_s)
 struct boot_image {
 	unsigned int milestone_timeout_s;
 	unsigned int net_settle_s;      /* 0: no NIC */
+	const char *cmdline;            /* --cmdline, NULL: the boot loader's */
 };
 
 /* The image's command line as booted: "quiet" dropped (the console is what
@@ -283,17 +289,23 @@ static int boot_image_main(const char *path, const struct boot_image *image,
 			strerror(errno), path);
 		return NC_EXIT_ERROR;
 	}
-	rc = boot_plan_from_image(path, cli_default_rules_dir(), &plan, &err);
-	if (rc < 0) {
-		fprintf(stderr, "nitrocheck boot: %s\n", err.msg[0] ? err.msg : strerror(-rc));
-		boot_plan_free(&plan);
-		return NC_EXIT_ERROR;
+	plan.facts.snap.rootfd = -1;
+	/* Everything given: no need to look inside the image. */
+	if (!cfg->kernel || !image->cmdline) {
+		rc = boot_plan_from_image(path, cli_default_rules_dir(), &plan, &err);
+		if (rc < 0) {
+			fprintf(stderr, "nitrocheck boot: %s\n",
+				err.msg[0] ? err.msg : strerror(-rc));
+			boot_plan_free(&plan);
+			return NC_EXIT_ERROR;
+		}
 	}
-	if (!cfg->kernel)
+	if (!cfg->kernel) {
 		cfg->kernel = plan.kernel;
-	if (!cfg->initrd)
-		cfg->initrd = plan.initrd;
-	cmdline = image_cmdline(plan.cmdline, append);
+		if (!cfg->initrd)
+			cfg->initrd = plan.initrd;
+	}
+	cmdline = image_cmdline(image->cmdline ? image->cmdline : plan.cmdline, append);
 	if (!cmdline)
 		goto out;
 	cfg->cmdline = cmdline;
@@ -354,7 +366,7 @@ out:
 int cmd_boot(int argc, char **argv)
 {
 	enum { OPT_UUID = 0x100, OPT_CONSOLE, OPT_TIMEOUT, OPT_MILESTONE_TIMEOUT,
-	       OPT_MAC, OPT_USER_DATA, OPT_NO_NET, OPT_NET_TIMEOUT };
+	       OPT_MAC, OPT_USER_DATA, OPT_NO_NET, OPT_NET_TIMEOUT, OPT_CMDLINE };
 	static const struct option options[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -370,6 +382,7 @@ int cmd_boot(int argc, char **argv)
 		{ "user-data", required_argument, NULL, OPT_USER_DATA },
 		{ "no-net", no_argument, NULL, OPT_NO_NET },
 		{ "net-timeout", required_argument, NULL, OPT_NET_TIMEOUT },
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -440,6 +453,9 @@ int cmd_boot(int argc, char **argv)
 						"or a number with an s or m suffix\n", optarg);
 				return NC_EXIT_ERROR;
 			}
+			break;
+		case OPT_CMDLINE:
+			image.cmdline = optarg;
 			break;
 		case OPT_NET_TIMEOUT:
 			if (parse_uint(optarg, 24 * 3600, &image.net_settle_s) < 0 ||
