@@ -150,7 +150,7 @@ static void stop(struct guest *g)
 static void test_backpressure_loses_nothing(void **state)
 {
 	struct guest g;
-	static uint8_t in[100000], out[100000];
+	static uint8_t in[80000], out[80000];
 	int p[2];
 	size_t got;
 
