@@ -100,7 +100,9 @@ int acpi_build_dsdt(const struct acpi_config *cfg, uint8_t **ret_buf, size_t *re
 	aml_integer(&a, 0);
 	aml_name_decl(&a, "_CRS");
 	aml_buffer_open(&a);
-	aml_res_word_bus(&a, 0, 0xff);
+	/* With ECAM the bridge decodes what MCFG covers, bus 0 only (Linux
+	 * notes "MMCONFIG ... only partially covers this bridge" otherwise). */
+	aml_res_word_bus(&a, 0, cfg->ecam_base ? 0 : 0xff);
 	aml_res_io(&a, 0xcf8, 8);
 	aml_res_word_io(&a, 0x0000, 0x0cf7);
 	aml_res_word_io(&a, 0x0d00, 0xffff);

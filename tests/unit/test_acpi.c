@@ -267,6 +267,11 @@ static void test_iasl(void **state)
 	assert_non_null(strstr(dsdt, "Device (PCI0)"));
 	assert_non_null(strstr(dsdt, "EisaId (\"PNP0A03\")"));
 	assert_non_null(strstr(dsdt, "0xDFFFFFFF,         // Range Maximum"));
+	/* The bridge's bus range is what MCFG covers: bus 0. */
+	assert_non_null(strstr(dsdt, "WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode,\n"
+				     "                    0x0000,             // Granularity\n"
+				     "                    0x0000,             // Range Minimum\n"
+				     "                    0x0000,             // Range Maximum"));
 	assert_non_null(strstr(dsdt, "Device (S05)"));
 	assert_non_null(strstr(dsdt, "Name (_ADR, 0x00050000)"));
 	assert_non_null(strstr(dsdt, "Name (_SUN, 0x05)"));
