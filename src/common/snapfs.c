@@ -115,10 +115,10 @@ int snapfs_open(int rootfd, const char *path, int flags)
 		path++;
 	if (!*path)
 		path = ".";
-	do
-		fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 	/* EAGAIN: a rename raced a ".." (a live tree with --root /); retry. */
-	while (fd < 0 && errno == EAGAIN && ++tries < 8);
+	do {
+		fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	} while (fd < 0 && errno == EAGAIN && ++tries < 8);
 	if (fd < 0 && (errno == ENOSYS || errno == EPERM))
 		return open_in_root_walk(rootfd, path, flags);
 	return fd < 0 ? -errno : (int)fd;
