@@ -196,12 +196,34 @@ void boot_tracker_free(struct boot_tracker *t)
 	pthread_mutex_destroy(&t->lock);
 }
 
+/* Copies src without terminal escape sequences (systemd colours its status
+ * lines: "ESC[0;1;39mmulti-user.target ESC[0m") or other control bytes. */
+static void copy_plain_text(char *dst, size_t size, const char *src)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)src; *p && n + 1 < size; p++) {
+		if (*p == 0x1b && p[1] == '[') {
+			/* CSI: parameters and intermediates, then one final byte */
+			for (p += 2; *p && (*p < 0x40 || *p > 0x7e); p++)
+				;
+			if (!*p)
+				break;
+			continue;
+		}
+		if (*p < 0x20 || *p == 0x7f)
+			continue;
+		dst[n++] = (char)*p;
+	}
+	dst[n] = '\0';
+}
+
 static void mark_locked(struct boot_tracker *t, double when, int m, const char *detail)
 {
 	if (m < 0 || m >= BOOT_MS__MAX || t->at[m] >= 0)
 		return;
 	t->at[m] = when;
-	snprintf(t->detail[m], sizeof(t->detail[m]), "%s", detail ? detail : "");
+	copy_plain_text(t->detail[m], sizeof(t->detail[m]), detail ? detail : "");
 }
 
 void boot_tracker_mark(struct boot_tracker *t, double when, enum boot_milestone m,

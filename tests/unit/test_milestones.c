@@ -146,6 +146,13 @@ static void test_device_events_and_first_wins(void **state)
 	assert_true(t.at[BOOT_MS_NVME_ENABLED] == 3);
 	assert_string_equal(t.detail[BOOT_MS_IMDS], "GET /latest/meta-data/");
 	assert_string_equal(boot_milestone_name(BOOT_MS_IMDS), "imds");
+	/* systemd's colours do not reach the report (a line from a real boot). */
+	boot_tracker_event(&t, 6, VMM_EV_CONSOLE_LINE,
+			   "[  OK  ] Reached target \x1b[0;1;39mmulti-user.target\x1b[0m - "
+			   "Multi-User System.");
+	assert_true(t.at[BOOT_MS_MULTI_USER] == 6);
+	assert_string_equal(t.detail[BOOT_MS_MULTI_USER],
+			    "Reached target multi-user.target - Multi-User System.");
 	boot_tracker_free(&t);
 }
 
