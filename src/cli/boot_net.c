@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -50,6 +51,9 @@ int boot_net_setup(struct boot_net *bn, const uint8_t *mac, const char *user_dat
 		return nc_err_set(err, -errno, "--user-data %s: %s", user_data, strerror(errno));
 	bn->ncfg.imds.user_data_path = user_data;
 	bn->ncfg.imds.instance_type = cfg->instance_type;
+	/* For bench/ena_throughput.sh only: "PORT=COMMAND;..." host commands
+	 * the guest reaches at 172.31.0.100:PORT (see net_slirp_config). */
+	bn->ncfg.bench_exec = getenv("NITROCHECK_VMM_BENCH_EXEC");
 	r = vmm_nic_new(&bn->ncfg, &bn->nic);
 	if (r < 0)
 		return nc_err_set(err, r, "ENA NIC: %s", strerror(-r));

@@ -4,7 +4,8 @@
  * gets an OFFER of 172.31.16.5, REQUEST gets the ACK, with the DHCP events;
  * ARP for 169.254.169.254 is answered; a TCP connection to
  * 169.254.169.254:80 reaches the IMDS server with correct checksums both
- * ways. Plus the pure frame helpers.
+ * ways; the benchmarking exec forwards run their command for a connection
+ * to 172.31.0.100:PORT and nothing else. Plus the pure frame helpers.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -408,6 +409,134 @@ static void test_imds_through_slirp(void **state)
 	stop(t);
 }
 
+/* ---- the benchmarking exec forwards (net_slirp_config.bench_exec) ---- */
+
+static void test_bench_exec_spec(void **state)
+{
+	static const char *const bad[] = {
+		"5001", "=echo", "5001=", "0=echo", "65536=echo", "x=echo", "50o1=echo",
+		"5001=echo a;5002", "5001=echo a;;5002=",
+	};
+	struct net_slirp *ns;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct net_slirp_config cfg = { .bench_exec = bad[i] };
+
+		assert_int_equal(net_slirp_create(&cfg, NULL, &ns), -EINVAL);
+	}
+	{
+		struct net_slirp_config cfg = { .bench_exec = "5001=head -c 1M /dev/zero;5002=wc -c" };
+
+		assert_int_equal(net_slirp_create(&cfg, NULL, &ns), 0);
+		net_slirp_destroy(ns);
+	}
+}
+
+struct tcp_from {
+	uint32_t ip;
+	uint16_t port;
+	uint8_t flags;   /* all of these set */
+	size_t min_payload;
+};
+
+static bool is_tcp_from(const uint8_t *f, size_t len, void *arg)
+{
+	const struct tcp_from *m = arg;
+	const uint8_t *ip = f + 14, *tcp = ip + 20;
+
+	if (len < 54 || get16(f + 12) != 0x0800 || ip[9] != 6)
+		return false;
+	return get32(ip + 12) == m->ip && get16(tcp) == m->port &&
+	       (tcp[13] & m->flags) == m->flags &&
+	       get16(ip + 2) - 20u - (size_t)(tcp[12] >> 4) * 4 >= m->min_payload;
+}
+
+static size_t tcp_frame_to(uint8_t *f, const uint8_t dst_mac[6], uint32_t dst, uint16_t dport,
+			   uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	uint8_t *ip = f + 14, *tcp = ip + 20;
+
+	memset(f, 0, 14 + 40);
+	memcpy(f, dst_mac, 6);
+	memcpy(f + 6, guest_mac, 6);
+	put16(f + 12, 0x0800);
+	put16(tcp, 40001);
+	put16(tcp + 2, dport);
+	put32(tcp + 4, seq);
+	put32(tcp + 8, ack);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	put16(tcp + 14, 65535);
+	ip_header(ip, 40, 6, NET_SLIRP_GUEST, dst);
+	put16(tcp + 16, tcp_csum(ip, tcp, 20));
+	return 14 + 40;
+}
+
+/* A guest connection to 172.31.0.100:5001 runs the forward's command with
+ * the connection as its stdout; a port without a forward is refused. */
+static void test_bench_exec_through_slirp(void **state)
+{
+	struct imds_config icfg = { .instance_id = "i-0slirptest0000002" };
+	struct net_slirp_config cfg = { .imds = &icfg,
+					.bench_exec = "5001=echo nc-bench-exec-ok" };
+	struct slirp_fixture *t = calloc(1, sizeof(*t));
+	struct tcp_from synack = { NET_SLIRP_BENCH, 5001, 0x12, 0 };
+	struct tcp_from data = { NET_SLIRP_BENCH, 5001, 0x10, 1 };
+	struct tcp_from rst = { NET_SLIRP_BENCH, 5003, 0x04, 0 };
+	uint8_t f[2048], arp[42] = { 0 }, mac[6];
+	char body[64];
+	size_t len, hl, pl;
+	uint32_t srv_seq;
+
+	assert_non_null(t);
+	pthread_mutex_init(&t->log.lock, NULL);
+	pthread_cond_init(&t->log.cond, NULL);
+	t->host.event = on_event;
+	t->host.opaque = &t->log;
+	assert_int_equal(net_slirp_create(&cfg, &t->host, &t->ns), 0);
+	t->nb = net_slirp_backend(t->ns);
+	net_backend_attach(t->nb, on_rx, &t->log);
+	assert_int_equal(net_slirp_start(t->ns), 0);
+	lease(t);
+
+	/* ARP: slirp answers for a forward's address inside its network. */
+	memset(arp, 0xff, 6);
+	memcpy(arp + 6, guest_mac, 6);
+	put16(arp + 12, 0x0806);
+	put16(arp + 14, 1);
+	put16(arp + 16, 0x0800);
+	arp[18] = 6;
+	arp[19] = 4;
+	put16(arp + 20, 1);
+	memcpy(arp + 22, guest_mac, 6);
+	put32(arp + 28, NET_SLIRP_GUEST);
+	put32(arp + 38, NET_SLIRP_BENCH);
+	assert_int_equal(net_backend_send(t->nb, arp, sizeof(arp)), 0);
+	assert_true(wait_frame(&t->log, &t->cursor, is_arp_reply, NULL, f, &len) >= 0);
+	assert_int_equal(get32(f + 28), NET_SLIRP_BENCH);
+	memcpy(mac, f + 22, 6);
+
+	len = tcp_frame_to(f, mac, NET_SLIRP_BENCH, 5001, 2000, 0, 0x02);
+	assert_int_equal(net_backend_send(t->nb, f, len), 0);
+	assert_true(wait_frame(&t->log, &t->cursor, is_tcp_from, &synack, f, &len) >= 0);
+	assert_int_equal(get32(f + 14 + 20 + 8), 2001);
+	srv_seq = get32(f + 14 + 20 + 4);
+	len = tcp_frame_to(f, mac, NET_SLIRP_BENCH, 5001, 2001, srv_seq + 1, 0x10);
+	assert_int_equal(net_backend_send(t->nb, f, len), 0);
+	assert_true(wait_frame(&t->log, &t->cursor, is_tcp_from, &data, f, &len) >= 0);
+	hl = (size_t)(f[14 + 20 + 12] >> 4) * 4;
+	pl = get16(f + 16) - 20u - hl;
+	assert_true(pl < sizeof(body));
+	memcpy(body, f + 34 + hl, pl);
+	body[pl] = '\0';
+	assert_string_equal(body, "nc-bench-exec-ok\n");
+
+	len = tcp_frame_to(f, mac, NET_SLIRP_BENCH, 5003, 3000, 0, 0x02);
+	assert_int_equal(net_backend_send(t->nb, f, len), 0);
+	assert_true(wait_frame(&t->log, &t->cursor, is_tcp_from, &rst, f, &len) >= 0);
+	stop(t);
+}
+
 static void test_frame_helpers(void **state)
 {
 	uint8_t f[2048], before[2048];
@@ -541,6 +670,8 @@ int main(void)
 		cmocka_unit_test(test_dhcp_router_option),
 		cmocka_unit_test(test_dhcp),
 		cmocka_unit_test(test_imds_through_slirp),
+		cmocka_unit_test(test_bench_exec_spec),
+		cmocka_unit_test(test_bench_exec_through_slirp),
 	};
 
 	return cmocka_run_group_tests_name("slirp_net", tests, NULL, NULL);

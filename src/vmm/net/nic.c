@@ -37,7 +37,10 @@ int vmm_nic_attach(struct vmm *vm, void *opaque, struct nc_err *err)
 {
 	struct vmm_nic *nic = opaque;
 	const struct dev_host *host = vmm_dev_host(vm);
-	struct net_slirp_config ncfg = { .imds = nic->cfg.no_imds ? NULL : &nic->cfg.imds };
+	struct net_slirp_config ncfg = {
+		.imds = nic->cfg.no_imds ? NULL : &nic->cfg.imds,
+		.bench_exec = nic->cfg.bench_exec,
+	};
 	struct ena_config ecfg = {
 		.mtu = nic->cfg.mtu,
 		.queue_pairs = nic->cfg.queue_pairs,
@@ -48,8 +51,9 @@ int vmm_nic_attach(struct vmm *vm, void *opaque, struct nc_err *err)
 	memcpy(ecfg.mac, nic->cfg.mac, 6);
 	r = net_slirp_create(&ncfg, host, &nic->net);
 	if (r < 0)
-		return nc_err_set(err, r, "network backend (libslirp%s): %s",
-				  ncfg.imds ? " + IMDS" : "", strerror(-r));
+		return nc_err_set(err, r, "network backend (libslirp%s%s): %s",
+				  ncfg.imds ? " + IMDS" : "",
+				  ncfg.bench_exec ? " + benchmark exec forwards" : "", strerror(-r));
 	ecfg.backend = net_slirp_backend(nic->net);
 	r = ena_create(&ecfg, host, &nic->ena);
 	if (r < 0)

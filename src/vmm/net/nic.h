@@ -30,6 +30,8 @@ struct vmm_nic_config {
 	bool no_imds;
 	/* Metadata; imds.mac is taken from mac above. */
 	struct imds_config imds;
+	/* Benchmarking only: net_slirp_config.bench_exec; NULL normally. */
+	const char *bench_exec;
 };
 
 struct vmm_nic;

@@ -424,6 +424,46 @@ static int imds_setup(struct net_slirp *ns, const struct net_slirp_config *cfg)
 	return 0;
 }
 
+/*
+ * The benchmarking knob (see slirp.h): "PORT=COMMAND[;PORT=COMMAND...]",
+ * each a slirp_add_exec forward at NET_SLIRP_BENCH:PORT. All or nothing:
+ * a malformed entry is -EINVAL before any forward is added.
+ */
+static int bench_exec_parse(char *spec, bool add, struct net_slirp *ns)
+{
+	struct in_addr addr = in4(NET_SLIRP_BENCH);
+	char *save = NULL;
+
+	for (char *e = strtok_r(spec, ";", &save); e; e = strtok_r(NULL, ";", &save)) {
+		char *eq = strchr(e, '='), *end;
+		unsigned long port;
+
+		if (!eq || eq == e || !eq[1])
+			return -EINVAL;
+		errno = 0;
+		port = strtoul(e, &end, 10);
+		if (errno || end != eq || port == 0 || port > 65535)
+			return -EINVAL;
+		if (add && slirp_add_exec(ns->slirp, eq + 1, &addr, (int)port) < 0)
+			return -EADDRINUSE;
+	}
+	return 0;
+}
+
+static int bench_exec_setup(struct net_slirp *ns, const char *spec)
+{
+	_cleanup_free_ char *check = strdup(spec);
+	_cleanup_free_ char *add = strdup(spec);
+	int r;
+
+	if (!check || !add)
+		return -ENOMEM;
+	r = bench_exec_parse(check, false, ns);
+	if (r < 0)
+		return r;
+	return bench_exec_parse(add, true, ns);
+}
+
 int net_slirp_create(const struct net_slirp_config *cfg, const struct dev_host *host,
 		     struct net_slirp **ret)
 {
@@ -467,6 +507,11 @@ int net_slirp_create(const struct net_slirp_config *cfg, const struct dev_host *
 	}
 	if (cfg->imds) {
 		r = imds_setup(ns, cfg);
+		if (r < 0)
+			goto fail;
+	}
+	if (cfg->bench_exec) {
+		r = bench_exec_setup(ns, cfg->bench_exec);
 		if (r < 0)
 			goto fail;
 	}

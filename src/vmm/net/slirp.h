@@ -33,16 +33,29 @@
 #define NET_SLIRP_GUEST      FRAME_IPV4(172, 31, 16, 5)
 #define NET_SLIRP_IMDS_PROXY FRAME_IPV4(172, 31, 0, 254)
 #define NET_SLIRP_IMDS       FRAME_IPV4(169, 254, 169, 254)
+#define NET_SLIRP_BENCH      FRAME_IPV4(172, 31, 0, 100)
 
 struct net_slirp_config {
 	const struct imds_config *imds; /* NULL: no metadata service */
 	const char *domain;             /* DHCP domain; NULL: ec2.internal */
 	const char *runtime_dir;        /* for the IMDS socket dir; NULL: $TMPDIR or /tmp */
+	/*
+	 * Benchmarking only (bench/ena_throughput.sh), NULL normally:
+	 * "PORT=COMMAND[;PORT=COMMAND...]". A guest TCP connection to
+	 * NET_SLIRP_BENCH:PORT runs COMMAND on the host (libslirp's
+	 * slirp_add_exec: argv split as by a shell, no shell run) with the
+	 * connection as its stdin, stdout and stderr, as QEMU's
+	 * guestfwd=tcp:ADDR:PORT-cmd:COMMAND does (through a TCP socket pair
+	 * on 127.0.0.1: the host's loopback must be up). It opens exactly
+	 * these ports; the network stays restricted otherwise.
+	 */
+	const char *bench_exec;
 };
 
 struct net_slirp;
 
-/* host: events (DHCP, IMDS); host->mem is not used. */
+/* host: events (DHCP, IMDS); host->mem is not used. -EINVAL: a malformed
+ * cfg->bench_exec. */
 int net_slirp_create(const struct net_slirp_config *cfg, const struct dev_host *host,
 		     struct net_slirp **ret);
 struct net_backend *net_slirp_backend(struct net_slirp *ns);
