@@ -418,6 +418,8 @@ json_t *boot_report_json(const struct boot_tracker *t, const struct boot_run_inf
 	rc |= json_object_set_new(o, "memory_mib", json_integer((json_int_t)info->mem_mib));
 	rc |= json_set_str(o, "instance_type", info->instance_type);
 	rc |= json_set_str(o, "uuid", info->uuid);
+	if (info->plan_s >= 0 && t->want_multi_user)
+		rc |= json_object_set_new(o, "image_read_s", json_real(info->plan_s));
 	boot_run_outcome(t, info, &out);
 	rc |= json_set_str(o, "verdict", out.verdict == BOOT_VERDICT_PASS ? "pass" : "fail");
 	rc |= json_set_str(o, "reason", out.reason);
@@ -484,6 +486,9 @@ int boot_report_text(FILE *out, const struct boot_tracker *t, const struct boot_
 		info->initrd ? info->initrd : "");
 	fprintf(out, "machine: %s, %u vCPUs, %llu MiB, uuid %s\n", info->instance_type,
 		info->cpus, info->mem_mib, info->uuid ? info->uuid : "-");
+	if (info->plan_s >= 0 && t->want_multi_user)
+		fprintf(out, "image read: %.1f s (kernel, initramfs and boot configuration; the "
+			"times below start with the machine)\n", info->plan_s);
 	fprintf(out, "command line: %s\n\n", info->cmdline ? info->cmdline : "");
 	fprintf(out, "milestones:\n");
 	for (unsigned int i = 0; i < n; i++) {

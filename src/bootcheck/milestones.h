@@ -109,6 +109,8 @@ struct boot_run_info {
 	const char *kernel;
 	const char *initrd;
 	const char *cmdline;            /* the kernel command line used */
+	double plan_s;                  /* IMAGE: seconds spent reading the image's
+					 * /boot before the machine started; < 0: none */
 	char *const *argv;              /* the nitrocheck invocation; may be NULL */
 	unsigned int cpus;
 	unsigned long long mem_mib;

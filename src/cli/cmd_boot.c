@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -280,6 +281,8 @@ static int boot_image_main(const char *path, const struct boot_image *image,
 	struct nc_err err = { 0 };
 	struct boot_run_info info;
 	struct boot_outcome outcome;
+	struct timespec t0, t1;
+	double plan_s = -1;
 	_cleanup_free_ char *cmdline = NULL;
 	int rc, code = NC_EXIT_ERROR;
 
@@ -294,7 +297,10 @@ static int boot_image_main(const char *path, const struct boot_image *image,
 	plan.facts.snap.rootfd = -1;
 	/* Everything given: no need to look inside the image. */
 	if (!cfg->kernel || !image->cmdline) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = boot_plan_from_image(path, cli_default_rules_dir(), &plan, &err);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		plan_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		if (rc < 0) {
 			fprintf(stderr, "nitrocheck boot: %s\n",
 				err.msg[0] ? err.msg : strerror(-rc));
@@ -342,6 +348,7 @@ static int boot_image_main(const char *path, const struct boot_image *image,
 		.guest_anon_kib = run.mem.guest_anon_kib,
 	};
 	info.net = net ? &net->watch : NULL;
+	info.plan_s = plan_s;
 	boot_run_outcome(&run.tracker, &info, &outcome);
 	code = outcome.verdict == BOOT_VERDICT_PASS ? NC_EXIT_OK : NC_EXIT_FAIL;
 	if (streq(format, "json")) {
