@@ -6,29 +6,12 @@
 
 #include "vmm/aml.h"
 #include "vmm/pci.h"
+#include "common/le.h"
 
 #define ACPI_HDR_LEN 36
 #define FADT_LEN 276            /* revision 6 */
 #define FACS_LEN 64
 #define MCFG_LEN (ACPI_HDR_LEN + 8 + 16)       /* one allocation: bus 0 */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 uint8_t acpi_checksum(const void *p, size_t n)
 {
@@ -47,15 +30,15 @@ static void acpi_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev,
 
 	memset(t, 0, ACPI_HDR_LEN);
 	memcpy(t, sig, 4);
-	put32(t + 4, len);
+	put_le32(t + 4, len);
 	t[8] = rev;
 	memcpy(t + 10, ACPI_OEM_ID, 6);
 	memset(id, ' ', sizeof(id));
 	memcpy(id, table_id, strnlen(table_id, sizeof(id)));
 	memcpy(t + 16, id, 8);
-	put32(t + 24, 1);               /* OEM revision */
+	put_le32(t + 24, 1);               /* OEM revision */
 	memcpy(t + 28, "AMZN", 4);      /* creator id */
-	put32(t + 32, 1);
+	put_le32(t + 32, 1);
 }
 
 static void acpi_finish(uint8_t *t)
@@ -74,7 +57,7 @@ static void gas_io(uint8_t *p, uint16_t port, uint8_t bits)
 	p[1] = bits;
 	p[2] = 0;
 	p[3] = bits == 16 ? 2 : (bits == 32 ? 3 : 1);   /* access size */
-	put64(p + 4, port);
+	put_le64(p + 4, port);
 }
 
 int acpi_build_dsdt(const struct acpi_config *cfg, uint8_t **ret_buf, size_t *ret_len)
@@ -189,8 +172,8 @@ static size_t build_madt(const struct acpi_config *cfg, uint8_t *t)
 {
 	size_t len = ACPI_HDR_LEN + 8;
 
-	put32(t + 36, cfg->lapic_addr);
-	put32(t + 40, 1);       /* PCAT_COMPAT: there are 8259s too */
+	put_le32(t + 36, cfg->lapic_addr);
+	put_le32(t + 40, 1);       /* PCAT_COMPAT: there are 8259s too */
 	for (unsigned int i = 0; i < cfg->cpus; i++) {
 		uint8_t *e = t + len;
 
@@ -198,15 +181,15 @@ static size_t build_madt(const struct acpi_config *cfg, uint8_t *t)
 		e[1] = 8;
 		e[2] = (uint8_t)i;
 		e[3] = (uint8_t)i;
-		put32(e + 4, 1);        /* enabled */
+		put_le32(e + 4, 1);        /* enabled */
 		len += 8;
 	}
 	t[len + 0] = 1;         /* I/O APIC */
 	t[len + 1] = 12;
 	t[len + 2] = (uint8_t)cfg->cpus;        /* id after the CPUs' */
 	t[len + 3] = 0;
-	put32(t + len + 4, cfg->ioapic_addr);
-	put32(t + len + 8, 0);
+	put_le32(t + len + 4, cfg->ioapic_addr);
+	put_le32(t + len + 8, 0);
 	len += 12;
 	/* No IRQ0 -> GSI 2 override: KVM's default routing (which we keep)
 	 * sends the in-kernel PIT to IOAPIC pin 0, not 2 as on real PCs. The
@@ -215,13 +198,13 @@ static size_t build_madt(const struct acpi_config *cfg, uint8_t *t)
 	t[len + 1] = 10;
 	t[len + 2] = 0;
 	t[len + 3] = ACPI_SCI_IRQ;
-	put32(t + len + 4, ACPI_SCI_IRQ);
-	put16(t + len + 8, 0x000d);
+	put_le32(t + len + 4, ACPI_SCI_IRQ);
+	put_le16(t + len + 8, 0x000d);
 	len += 10;
 	t[len + 0] = 4;         /* local APIC NMI on LINT1 of every CPU */
 	t[len + 1] = 6;
 	t[len + 2] = 0xff;
-	put16(t + len + 3, 0);
+	put_le16(t + len + 3, 0);
 	t[len + 5] = 1;
 	len += 6;
 	acpi_header(t, "APIC", (uint32_t)len, 4, "AMZNAPIC");
@@ -232,25 +215,25 @@ static size_t build_madt(const struct acpi_config *cfg, uint8_t *t)
 static void build_fadt(uint8_t *t, uint64_t facs_gpa, uint64_t dsdt_gpa)
 {
 	memset(t, 0, FADT_LEN);
-	put32(t + 36, (uint32_t)facs_gpa);
-	put32(t + 40, (uint32_t)dsdt_gpa);
+	put_le32(t + 36, (uint32_t)facs_gpa);
+	put_le32(t + 40, (uint32_t)dsdt_gpa);
 	t[45] = 4;                              /* preferred profile: enterprise server */
-	put16(t + 46, ACPI_SCI_IRQ);
-	put32(t + 48, 0);                       /* no SMI_CMD: always in ACPI mode */
-	put32(t + 56, ACPI_PM1A_EVT_PORT);
-	put32(t + 64, ACPI_PM1A_CNT_PORT);
+	put_le16(t + 46, ACPI_SCI_IRQ);
+	put_le32(t + 48, 0);                       /* no SMI_CMD: always in ACPI mode */
+	put_le32(t + 56, ACPI_PM1A_EVT_PORT);
+	put_le32(t + 64, ACPI_PM1A_CNT_PORT);
 	t[88] = 4;                              /* PM1_EVT_LEN */
 	t[89] = 2;                              /* PM1_CNT_LEN */
-	put16(t + 96, 101);                     /* C2 not supported */
-	put16(t + 98, 1001);                    /* C3 not supported */
+	put_le16(t + 96, 101);                     /* C2 not supported */
+	put_le16(t + 98, 1001);                    /* C3 not supported */
 	/* IAPC_BOOT_ARCH: no VGA, no CMOS RTC, no 8042: the kernel skips
 	 * probing what is not there. */
-	put16(t + 109, 1u << 2 | 1u << 5);
+	put_le16(t + 109, 1u << 2 | 1u << 5);
 	/* Flags: WBINVD, PROC_C1, power and sleep buttons absent. */
-	put32(t + 112, 1u << 0 | 1u << 2 | 1u << 4 | 1u << 5);
+	put_le32(t + 112, 1u << 0 | 1u << 2 | 1u << 4 | 1u << 5);
 	t[131] = 0;                             /* FADT minor version */
-	put64(t + 132, facs_gpa);
-	put64(t + 140, dsdt_gpa);
+	put_le64(t + 132, facs_gpa);
+	put_le64(t + 140, dsdt_gpa);
 	gas_io(t + 148, ACPI_PM1A_EVT_PORT, 32);
 	gas_io(t + 172, ACPI_PM1A_CNT_PORT, 16);
 	acpi_header(t, "FACP", FADT_LEN, 6, "AMZNFACP");
@@ -263,8 +246,8 @@ static void build_mcfg(uint8_t *t, uint64_t ecam_base)
 	uint8_t *e = t + ACPI_HDR_LEN + 8;
 
 	memset(t, 0, MCFG_LEN);
-	put64(e, ecam_base);
-	put16(e + 8, 0);        /* segment */
+	put_le64(e, ecam_base);
+	put_le16(e + 8, 0);        /* segment */
 	e[10] = 0;              /* start bus */
 	e[11] = 0;              /* end bus */
 	acpi_header(t, "MCFG", MCFG_LEN, 1, "AMZNMCFG");
@@ -309,7 +292,7 @@ int acpi_build(const struct acpi_config *cfg, uint8_t *buf, size_t size, size_t 
 
 	/* FACS: no checksum, no header beyond signature and length. */
 	memcpy(buf + facs_off, "FACS", 4);
-	put32(buf + facs_off + 4, FACS_LEN);
+	put_le32(buf + facs_off + 4, FACS_LEN);
 	buf[facs_off + 32] = 2;                 /* version */
 
 	build_fadt(buf + fadt_off, cfg->base_gpa + facs_off, cfg->base_gpa + dsdt_off);
@@ -319,19 +302,19 @@ int acpi_build(const struct acpi_config *cfg, uint8_t *buf, size_t size, size_t 
 	memcpy(buf + dsdt_off, dsdt, dsdt_len);
 
 	acpi_header(buf + xsdt_off, "XSDT", (uint32_t)(ACPI_HDR_LEN + n_xsdt * 8), 1, "AMZNFACP");
-	put64(buf + xsdt_off + ACPI_HDR_LEN, cfg->base_gpa + fadt_off);
-	put64(buf + xsdt_off + ACPI_HDR_LEN + 8, cfg->base_gpa + madt_off);
+	put_le64(buf + xsdt_off + ACPI_HDR_LEN, cfg->base_gpa + fadt_off);
+	put_le64(buf + xsdt_off + ACPI_HDR_LEN + 8, cfg->base_gpa + madt_off);
 	if (cfg->ecam_base)
-		put64(buf + xsdt_off + ACPI_HDR_LEN + 16, cfg->base_gpa + mcfg_off);
+		put_le64(buf + xsdt_off + ACPI_HDR_LEN + 16, cfg->base_gpa + mcfg_off);
 	acpi_finish(buf + xsdt_off);
 
 	r = buf + rsdp_off;
 	memcpy(r, "RSD PTR ", 8);
 	memcpy(r + 9, ACPI_OEM_ID, 6);
 	r[15] = 2;                              /* ACPI 2.0+ */
-	put32(r + 16, 0);                       /* no RSDT: XSDT only */
-	put32(r + 20, 36);
-	put64(r + 24, cfg->base_gpa + xsdt_off);
+	put_le32(r + 16, 0);                       /* no RSDT: XSDT only */
+	put_le32(r + 20, 36);
+	put_le64(r + 24, cfg->base_gpa + xsdt_off);
 	r[8] = (uint8_t)(0 - acpi_checksum(r, 20));
 	r[32] = (uint8_t)(0 - acpi_checksum(r, 36));
 

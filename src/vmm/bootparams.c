@@ -4,38 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
+#include "common/le.h"
 
 int bzimage_parse(const uint8_t *img, size_t size, struct bzimage_info *ret, struct nc_err *err)
 {
@@ -44,16 +13,16 @@ int bzimage_parse(const uint8_t *img, size_t size, struct bzimage_info *ret, str
 	memset(ret, 0, sizeof(*ret));
 	if (size < 0x1000)
 		return nc_err_set(err, -ENOEXEC, "too small to be a bzImage (%zu bytes)", size);
-	if (get16(img + BP_BOOT_FLAG) != 0xaa55 || memcmp(img + BP_HEADER_MAGIC, "HdrS", 4) != 0)
+	if (get_le16(img + BP_BOOT_FLAG) != 0xaa55 || memcmp(img + BP_HEADER_MAGIC, "HdrS", 4) != 0)
 		return nc_err_set(err, -ENOEXEC, "not a bzImage (no HdrS setup header)");
-	ret->version = get16(img + BP_VERSION);
+	ret->version = get_le16(img + BP_VERSION);
 	if (ret->version < 0x020c)
 		return nc_err_set(err, -ENOEXEC,
 				  "boot protocol %u.%02u is too old for the 64-bit entry (needs 2.12)",
 				  ret->version >> 8, ret->version & 0xff);
 	if (!(img[BP_LOADFLAGS] & 0x01))
 		return nc_err_set(err, -ENOEXEC, "not a bzImage (zImage loaded low)");
-	ret->xloadflags = get16(img + BP_XLOADFLAGS);
+	ret->xloadflags = get_le16(img + BP_XLOADFLAGS);
 	if (!(ret->xloadflags & XLF_KERNEL_64))
 		return nc_err_set(err, -ENOEXEC, "kernel has no 64-bit entry point");
 	setup_sects = img[BP_SETUP_SECTS] ? img[BP_SETUP_SECTS] : 4;
@@ -63,12 +32,12 @@ int bzimage_parse(const uint8_t *img, size_t size, struct bzimage_info *ret, str
 				  ret->setup_size);
 	ret->kernel = img + ret->setup_size;
 	ret->kernel_size = size - ret->setup_size;
-	ret->pref_address = get64(img + BP_PREF_ADDRESS);
-	ret->kernel_alignment = get32(img + BP_KERNEL_ALIGNMENT);
+	ret->pref_address = get_le64(img + BP_PREF_ADDRESS);
+	ret->kernel_alignment = get_le32(img + BP_KERNEL_ALIGNMENT);
 	ret->relocatable = img[BP_RELOCATABLE] != 0;
-	ret->initrd_addr_max = get32(img + BP_INITRD_ADDR_MAX);
-	ret->cmdline_size = get32(img + BP_CMDLINE_SIZE);
-	ret->init_size = get32(img + BP_INIT_SIZE);
+	ret->initrd_addr_max = get_le32(img + BP_INITRD_ADDR_MAX);
+	ret->cmdline_size = get_le32(img + BP_CMDLINE_SIZE);
+	ret->init_size = get_le32(img + BP_INIT_SIZE);
 	return 0;
 }
 
@@ -111,24 +80,24 @@ int bootparams_build(uint8_t zp[BP_ZERO_PAGE_SIZE], const uint8_t *img, size_t i
 	zp[BP_TYPE_OF_LOADER] = 0xff;           /* undefined boot loader */
 	/* LOADED_HIGH stays; CAN_USE_HEAP is meaningless for the 64-bit entry. */
 	zp[BP_LOADFLAGS] = (uint8_t)((zp[BP_LOADFLAGS] & 0x01) | 0x80);
-	put16(zp + BP_HEAP_END_PTR, 0xfe00);
-	put16(zp + 0x1fa, 0xffff);              /* vid_mode: normal */
-	put32(zp + BP_CMD_LINE_PTR, (uint32_t)l->cmdline_gpa);
-	put32(zp + BP_EXT_CMD_LINE_PTR, (uint32_t)(l->cmdline_gpa >> 32));
+	put_le16(zp + BP_HEAP_END_PTR, 0xfe00);
+	put_le16(zp + 0x1fa, 0xffff);              /* vid_mode: normal */
+	put_le32(zp + BP_CMD_LINE_PTR, (uint32_t)l->cmdline_gpa);
+	put_le32(zp + BP_EXT_CMD_LINE_PTR, (uint32_t)(l->cmdline_gpa >> 32));
 	if (l->initrd_gpa) {
-		put32(zp + BP_RAMDISK_IMAGE, (uint32_t)l->initrd_gpa);
-		put32(zp + BP_RAMDISK_SIZE, (uint32_t)l->initrd_size);
-		put32(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(l->initrd_gpa >> 32));
-		put32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)(l->initrd_size >> 32));
+		put_le32(zp + BP_RAMDISK_IMAGE, (uint32_t)l->initrd_gpa);
+		put_le32(zp + BP_RAMDISK_SIZE, (uint32_t)l->initrd_size);
+		put_le32(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(l->initrd_gpa >> 32));
+		put_le32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)(l->initrd_size >> 32));
 	}
-	put64(zp + BP_ACPI_RSDP_ADDR, l->rsdp_gpa);
+	put_le64(zp + BP_ACPI_RSDP_ADDR, l->rsdp_gpa);
 	zp[BP_E820_ENTRIES] = (uint8_t)l->n_e820;
 	for (unsigned int i = 0; i < l->n_e820; i++) {
 		uint8_t *e = zp + BP_E820_TABLE + 20 * i;
 
-		put64(e, l->e820[i].addr);
-		put64(e + 8, l->e820[i].size);
-		put32(e + 16, l->e820[i].type);
+		put_le64(e, l->e820[i].addr);
+		put_le64(e + 8, l->e820[i].size);
+		put_le32(e + 16, l->e820[i].type);
 	}
 	return 0;
 }
@@ -139,11 +108,11 @@ uint64_t pagetables_build(uint8_t *buf, uint64_t pt_gpa)
 
 	memset(buf, 0, BP_PAGETABLE_SIZE);
 	/* Present | writable on every level; PS (bit 7) on the 2 MiB leaves. */
-	put64(pml4, (pt_gpa + 4096) | 0x3);
+	put_le64(pml4, (pt_gpa + 4096) | 0x3);
 	for (unsigned int i = 0; i < 4; i++)
-		put64(pdpt + 8 * i, (pt_gpa + (2 + i) * 4096ull) | 0x3);
+		put_le64(pdpt + 8 * i, (pt_gpa + (2 + i) * 4096ull) | 0x3);
 	for (unsigned int i = 0; i < 4 * 512; i++)
-		put64(pd + 8 * i, ((uint64_t)i << 21) | 0x83);
+		put_le64(pd + 8 * i, ((uint64_t)i << 21) | 0x83);
 	return pt_gpa;
 }
 

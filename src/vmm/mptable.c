@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/le.h"
+
 #define MPF_LEN 16
 #define MPC_HDR_LEN 44
 #define MPC_CPU_LEN 20
@@ -16,18 +18,6 @@
 
 enum { MPC_CPU = 0, MPC_BUS = 1, MPC_IOAPIC = 2, MPC_INTSRC = 3, MPC_LINTSRC = 4 };
 enum { MP_INT = 0, MP_NMI = 1, MP_EXTINT = 3 };
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
 
 static uint8_t checksum(const uint8_t *p, size_t n)
 {
@@ -60,7 +50,7 @@ static uint8_t *entry_irq(uint8_t *e, uint8_t kind, uint8_t irqtype, uint8_t src
 {
 	e[0] = kind;
 	e[1] = irqtype;
-	put16(e + 2, 0);
+	put_le16(e + 2, 0);
 	e[4] = src_bus;
 	e[5] = src_irq;
 	e[6] = dst_id;
@@ -87,8 +77,8 @@ int mptable_build(const struct mptable_config *cfg, uint8_t *buf, size_t size, s
 		e[1] = (uint8_t)i;                      /* LAPIC id */
 		e[2] = MP_LAPIC_VERSION;
 		e[3] = (uint8_t)(0x01 | (i == 0 ? 0x02 : 0));  /* enabled, BSP */
-		put32(e + 4, cfg->cpu_signature);
-		put32(e + 8, cfg->cpu_features);
+		put_le32(e + 4, cfg->cpu_signature);
+		put_le32(e + 8, cfg->cpu_features);
 		e += MPC_CPU_LEN;
 		n_entries++;
 	}
@@ -100,7 +90,7 @@ int mptable_build(const struct mptable_config *cfg, uint8_t *buf, size_t size, s
 	e[1] = cfg->ioapic_id;
 	e[2] = MP_IOAPIC_VERSION;
 	e[3] = 0x01;                                    /* enabled */
-	put32(e + 4, cfg->ioapic_addr);
+	put_le32(e + 4, cfg->ioapic_addr);
 	e += MPC_ENTRY_LEN;
 	n_entries++;
 
@@ -118,16 +108,16 @@ int mptable_build(const struct mptable_config *cfg, uint8_t *buf, size_t size, s
 	n_entries += 2;
 
 	memcpy(mpc, "PCMP", 4);
-	put16(mpc + 4, (uint16_t)(e - mpc));
+	put_le16(mpc + 4, (uint16_t)(e - mpc));
 	mpc[6] = MP_SPEC_REV;
 	memcpy(mpc + 8, "AMAZON  ", 8);
 	memcpy(mpc + 16, "EC2 NITRO   ", 12);
-	put16(mpc + 34, n_entries);
-	put32(mpc + 36, cfg->lapic_addr);
+	put_le16(mpc + 34, n_entries);
+	put_le32(mpc + 36, cfg->lapic_addr);
 	mpc[7] = checksum(mpc, (size_t)(e - mpc));
 
 	memcpy(mpf, "_MP_", 4);
-	put32(mpf + 4, (uint32_t)(cfg->base_gpa + MPF_LEN));
+	put_le32(mpf + 4, (uint32_t)(cfg->base_gpa + MPF_LEN));
 	mpf[8] = 1;                                     /* length in 16-byte units */
 	mpf[9] = MP_SPEC_REV;
 	/* feature1 0: the configuration table is there; feature2 0: virtual

@@ -8,6 +8,7 @@
 #include <sys/random.h>
 
 #include "common/util.h"
+#include "common/le.h"
 
 struct sm_writer {
 	uint8_t *buf;
@@ -19,24 +20,6 @@ struct sm_writer {
 	size_t cur;                     /* start of the current structure */
 	uint8_t n_strings;
 };
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 /* Starts a structure with a zeroed formatted area of len bytes. */
 static uint8_t *sm_begin(struct sm_writer *w, uint8_t type, uint8_t len)
@@ -51,7 +34,7 @@ static uint8_t *sm_begin(struct sm_writer *w, uint8_t type, uint8_t len)
 	memset(s, 0, len);
 	s[0] = type;
 	s[1] = len;
-	put16(s + 2, w->n_structs);     /* handle = index */
+	put_le16(s + 2, w->n_structs);     /* handle = index */
 	w->cur = w->len;
 	w->len += len;
 	w->n_strings = 0;
@@ -159,11 +142,11 @@ int smbios_build(const struct smbios_config *cfg, uint8_t ep[31], uint8_t *table
 	if (s) {
 		s[4] = sm_str(&w, SMBIOS_VENDOR);
 		s[5] = sm_str(&w, "1.0");
-		put16(s + 6, 0xe800);           /* BIOS starting segment */
+		put_le16(s + 6, 0xe800);           /* BIOS starting segment */
 		s[8] = sm_str(&w, "10/16/2017");
 		s[9] = 0;                       /* 64 KiB ROM */
 		/* Characteristics: PCI (bit 7), selectable boot (16), EDD (19). */
-		put64(s + 10, 1ull << 7 | 1ull << 16 | 1ull << 19);
+		put_le64(s + 10, 1ull << 7 | 1ull << 16 | 1ull << 19);
 		s[18] = 1u << 0;                /* ext 1: ACPI */
 		s[19] = 1u << 4;                /* ext 2: this is a virtual machine */
 		s[20] = 1;                      /* BIOS release 1.0 */
@@ -218,23 +201,23 @@ int smbios_build(const struct smbios_config *cfg, uint8_t ep[31], uint8_t *table
 		s[5] = 3;                       /* central processor */
 		s[6] = 0xfe;                    /* family: see family 2 */
 		s[7] = sm_str(&w, SMBIOS_VENDOR);
-		put32(s + 8, cfg->cpuid_1_eax);
-		put32(s + 12, cfg->cpuid_1_edx);
+		put_le32(s + 8, cfg->cpuid_1_eax);
+		put_le32(s + 12, cfg->cpuid_1_edx);
 		s[16] = sm_str(&w, "Amazon EC2 virtual CPU");
 		s[17] = 0;                      /* voltage */
-		put16(s + 18, 100);             /* external clock, MHz */
-		put16(s + 20, 3500);            /* max speed */
-		put16(s + 22, 2500);            /* current speed */
+		put_le16(s + 18, 100);             /* external clock, MHz */
+		put_le16(s + 20, 3500);            /* max speed */
+		put_le16(s + 22, 2500);            /* current speed */
 		s[24] = 0x41;                   /* populated, enabled */
 		s[25] = 0x01;                   /* upgrade: other */
-		put16(s + 26, 0xffff);          /* no cache information */
-		put16(s + 28, 0xffff);
-		put16(s + 30, 0xffff);
+		put_le16(s + 26, 0xffff);          /* no cache information */
+		put_le16(s + 28, 0xffff);
+		put_le16(s + 30, 0xffff);
 		s[35] = (uint8_t)n;             /* cores */
 		s[36] = (uint8_t)n;             /* enabled */
 		s[37] = (uint8_t)n;             /* threads */
-		put16(s + 38, 0x0004);          /* 64-bit capable */
-		put16(s + 40, 0x0001);          /* family 2: other */
+		put_le16(s + 38, 0x0004);          /* 64-bit capable */
+		put_le16(s + 40, 0x0001);          /* family 2: other */
 		sm_end(&w);
 	}
 
@@ -246,31 +229,31 @@ int smbios_build(const struct smbios_config *cfg, uint8_t ep[31], uint8_t *table
 		s[5] = 0x03;                    /* use: system memory */
 		s[6] = 0x03;                    /* error correction: none */
 		if (mem_kib >= 0x80000000ull) {
-			put32(s + 7, 0x80000000u);
-			put64(s + 15, cfg->mem_bytes);
+			put_le32(s + 7, 0x80000000u);
+			put_le64(s + 15, cfg->mem_bytes);
 		} else {
-			put32(s + 7, (uint32_t)mem_kib);
+			put_le32(s + 7, (uint32_t)mem_kib);
 		}
-		put16(s + 11, 0xfffe);          /* no error information */
-		put16(s + 13, 1);
+		put_le16(s + 11, 0xfffe);          /* no error information */
+		put_le16(s + 13, 1);
 		sm_end(&w);
 	}
 	s = sm_begin(&w, 17, 0x22);
 	if (s) {
-		put16(s + 4, array_handle);
-		put16(s + 6, 0xfffe);
-		put16(s + 8, 64);               /* total width */
-		put16(s + 10, 64);              /* data width */
+		put_le16(s + 4, array_handle);
+		put_le16(s + 6, 0xfffe);
+		put_le16(s + 8, 64);               /* total width */
+		put_le16(s + 10, 64);              /* data width */
 		if (mem_mib >= 0x7fff) {
-			put16(s + 12, 0x7fff);
-			put32(s + 28, (uint32_t)mem_mib);
+			put_le16(s + 12, 0x7fff);
+			put_le32(s + 28, (uint32_t)mem_mib);
 		} else {
-			put16(s + 12, (uint16_t)mem_mib);
+			put_le16(s + 12, (uint16_t)mem_mib);
 		}
 		s[14] = 0x09;                   /* DIMM */
 		s[16] = sm_str(&w, "Not Specified");
 		s[18] = 0x07;                   /* RAM */
-		put16(s + 19, 0x0004);          /* type detail: unknown */
+		put_le16(s + 19, 0x0004);          /* type detail: unknown */
 		s[23] = sm_str(&w, SMBIOS_VENDOR);
 		sm_end(&w);
 	}
@@ -292,11 +275,11 @@ int smbios_build(const struct smbios_config *cfg, uint8_t ep[31], uint8_t *table
 	ep[5] = 0x1f;
 	ep[6] = 2;
 	ep[7] = 7;
-	put16(ep + 8, w.max_struct);
+	put_le16(ep + 8, w.max_struct);
 	memcpy(ep + 16, "_DMI_", 5);
-	put16(ep + 22, (uint16_t)w.len);
-	put32(ep + 24, (uint32_t)cfg->table_gpa);
-	put16(ep + 28, w.n_structs);
+	put_le16(ep + 22, (uint16_t)w.len);
+	put_le32(ep + 24, (uint32_t)cfg->table_gpa);
+	put_le16(ep + 28, w.n_structs);
 	ep[30] = 0x27;
 	sum = 0;
 	for (unsigned int i = 16; i < 31; i++)

@@ -13,6 +13,7 @@
 #include "vmm/bus.h"
 #include "vmm/dev/ena.h"
 #include "vmm/net/backend.h"
+#include "common/le.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -77,18 +78,6 @@ static void wr(struct harness *h, uint32_t off, uint32_t v)
 	h->pci->bars[0].write(h->pci->dev, off, &v, 4);
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
 static void admin(struct harness *h, const uint8_t cmd[64], bool fix_phase, uint16_t extra)
 {
 	uint8_t *slot = hva(h, AQ + (h->aq_tail % ADEPTH) * 64);
@@ -109,15 +98,15 @@ static const uint8_t *create(struct harness *h, uint8_t op, uint8_t arg, uint16_
 	if (op == ENA_AQ_CREATE_CQ) {
 		cmd[4] = 0x20;
 		cmd[5] = arg;           /* entry size in words */
-		put16(cmd + 6, QDEPTH);
-		put32(cmd + 8, 1);      /* MSI-X vector */
+		put_le16(cmd + 6, QDEPTH);
+		put_le32(cmd + 8, 1);      /* MSI-X vector */
 	} else {
 		cmd[4] = (uint8_t)(arg << 5);   /* direction */
 		cmd[6] = ENA_PLACEMENT_HOST;
-		put16(cmd + 8, cq);
-		put16(cmd + 10, QDEPTH);
+		put_le16(cmd + 8, cq);
+		put_le16(cmd + 10, QDEPTH);
 	}
-	put32(cmd + 12, (uint32_t)ba);
+	put_le32(cmd + 12, (uint32_t)ba);
 	admin(h, cmd, true, 0);
 	return hva(h, ACQ + ((uint16_t)(h->aq_tail - 1) % ADEPTH) * 64);
 }
@@ -155,7 +144,7 @@ static void setup(struct harness *h)
 	wr(h, ENA_REG_AENQ_CAPS, ADEPTH | 64 << 16);
 	cmd[2] = ENA_AQ_SET_FEATURE;
 	cmd[17] = ENA_FEAT_AENQ_CONFIG;
-	put32(cmd + 24, 0x1f);
+	put_le32(cmd + 24, 0x1f);
 	admin(h, cmd, true, 0);
 	wr(h, ENA_REG_AENQ_HEAD_DB, ADEPTH);
 

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "vmm/dev/nvme.h"
+#include "common/le.h"
 
 #define RAM_GPA 0x40000000ull
 #define RAM_SIZE (4u << 20)
@@ -121,32 +122,6 @@ static uint8_t *gva(struct tb *t, uint64_t gpa)
 	return t->ram + (gpa - RAM_GPA);
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4); /* x86: little-endian */
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
 /* ---- registers ---------------------------------------------------------------- */
 
 static uint32_t rd32(struct tb *t, uint64_t off)
@@ -201,14 +176,14 @@ static uint16_t submit(struct tb *t, unsigned int qid, const struct cmd *c)
 	uint16_t cid = ++t->cid;
 
 	memset(e, 0, 64);
-	put32(e, c->opcode | c->dw0_flags | (uint32_t)cid << 16);
-	put32(e + 4, c->nsid);
-	put64(e + 24, c->prp1);
-	put64(e + 32, c->prp2);
-	put32(e + 40, c->cdw10);
-	put32(e + 44, c->cdw11);
-	put32(e + 48, c->cdw12);
-	put32(e + 52, c->cdw13);
+	put_le32(e, c->opcode | c->dw0_flags | (uint32_t)cid << 16);
+	put_le32(e + 4, c->nsid);
+	put_le64(e + 24, c->prp1);
+	put_le64(e + 32, c->prp2);
+	put_le32(e + 40, c->cdw10);
+	put_le32(e + 44, c->cdw11);
+	put_le32(e + 48, c->cdw12);
+	put_le32(e + 52, c->cdw13);
 	q->sq_tail = (q->sq_tail + 1) % q->size;
 	wr32(t, 0x1000 + 8 * qid, q->sq_tail);
 	return cid;
@@ -220,14 +195,14 @@ static int reap(struct tb *t, unsigned int qid, uint16_t *ret_cid)
 {
 	struct queue *q = &t->q[qid];
 	uint8_t *e = gva(t, q->cq + q->cq_head * 16ull);
-	uint32_t dw3 = get32(e + 12);
+	uint32_t dw3 = get_le32(e + 12);
 	uint16_t status;
 
 	if (((dw3 >> 16) & 1) != q->phase)
 		return -1;
-	t->dw0 = get32(e);
-	t->sqhd = (uint16_t)get32(e + 8);
-	t->sqid = (uint16_t)(get32(e + 8) >> 16);
+	t->dw0 = get_le32(e);
+	t->sqhd = (uint16_t)get_le32(e + 8);
+	t->sqid = (uint16_t)(get_le32(e + 8) >> 16);
 	status = (uint16_t)(dw3 >> 17);
 	t->status_raw = status;
 	*ret_cid = (uint16_t)dw3;
@@ -502,8 +477,8 @@ static void test_init_identify(void **state)
 	assert_int_equal(identify(t, 1, 0, buf), ST_OK);
 	assert_int_equal(t->irqs[0], 1);
 	assert_ptr_equal(t->last_pci_handle, t);
-	assert_int_equal(get32(id) & 0xffff, 0x1d0f);                 /* VID */
-	assert_int_equal(get32(id) >> 16, 0x1d0f);                    /* SSVID */
+	assert_int_equal(get_le32(id) & 0xffff, 0x1d0f);                 /* VID */
+	assert_int_equal(get_le32(id) >> 16, 0x1d0f);                    /* SSVID */
 	assert_memory_equal(id + 24, "Amazon Elastic Block Store              ", 40);
 	memcpy(serial, id + 4, 20);
 	serial[20] = '\0';
@@ -512,10 +487,10 @@ static void test_init_identify(void **state)
 		assert_non_null(strchr("0123456789abcdef", serial[i]));
 	assert_memory_equal(id + 64, "1.0     ", 8);                 /* FR */
 	assert_int_equal(id[77], 6);                                  /* MDTS */
-	assert_int_equal(get32(id + 80), 0x00010400);                 /* VER */
+	assert_int_equal(get_le32(id + 80), 0x00010400);                 /* VER */
 	assert_int_equal(id[512], 0x66);                              /* SQES */
 	assert_int_equal(id[513], 0x44);                              /* CQES */
-	assert_int_equal(get32(id + 516), 1);                         /* NN */
+	assert_int_equal(get_le32(id + 516), 1);                         /* NN */
 	/* ebsnvme-id: vs.bdev[32] at 3072 */
 	assert_memory_equal(id + 3072, "/dev/xvda                       ", 32);
 	assert_memory_equal(id + 768, "nqn.2014.08.org.nvmexpress:1d0f1d0fvol", 38);
@@ -524,15 +499,15 @@ static void test_init_identify(void **state)
 	/* active namespace list */
 	memset(gva(t, buf), 0xff, PAGE);
 	assert_int_equal(identify(t, 2, 0, buf), ST_OK);
-	assert_int_equal(get32(id), 1);
-	assert_int_equal(get32(id + 4), 0);
+	assert_int_equal(get_le32(id), 1);
+	assert_int_equal(get_le32(id + 4), 0);
 	assert_int_equal(identify(t, 2, 1, buf), ST_OK);
-	assert_int_equal(get32(id), 0);
+	assert_int_equal(get_le32(id), 0);
 
 	/* namespace: size from the disk, 512-byte LBAs */
 	assert_int_equal(identify(t, 0, 1, buf), ST_OK);
-	assert_int_equal(get64(id), NSZE);
-	assert_int_equal(get64(id + 8), NSZE);
+	assert_int_equal(get_le64(id), NSZE);
+	assert_int_equal(get_le64(id + 8), NSZE);
 	assert_int_equal(id[26] & 0xf, 0);                            /* FLBAS */
 	assert_int_equal(id[128 + 2], 9);                             /* LBAF0.LBADS */
 	assert_int_equal(t->events[VMM_EV_NVME_IDENTIFIED], 1);
@@ -541,7 +516,7 @@ static void test_init_identify(void **state)
 	/* descriptors: none, an empty list */
 	memset(gva(t, buf), 0xff, PAGE);
 	assert_int_equal(identify(t, 3, 1, buf), ST_OK);
-	assert_int_equal(get32(id), 0);
+	assert_int_equal(get_le32(id), 0);
 
 	/* number of queues: asked 4/4, granted 4/4; more than 8 gives 8 */
 	assert_int_equal(set_features(t, 0x07, 3u << 16 | 3u), ST_OK);
@@ -592,7 +567,7 @@ static void test_io(void **state)
 	 * reverse order */
 	l = gva(t, list);
 	for (int i = 0; i < 16; i++)
-		put64(l + i * 8, data + (uint64_t)(40 - i) * PAGE);
+		put_le64(l + i * 8, data + (uint64_t)(40 - i) * PAGE);
 	assert_int_equal(rw(t, 0x02, 200, 128, data + 0xa00, list), ST_OK);
 	assert_disk_bytes(t, data + 0xa00, 200 * 512, PAGE - 0xa00);
 	for (int i = 0; i < 16; i++) {
@@ -610,10 +585,10 @@ static void test_io(void **state)
 		for (int i = 0; i < 64; i++)
 			pages[i] = data + (uint64_t)(100 + 2 * i) * PAGE; /* every other page */
 		for (int i = 0; i < 3; i++)
-			put64(gva(t, l1 + i * 8), pages[1 + i]);
-		put64(gva(t, l1 + 24), l2);
+			put_le64(gva(t, l1 + i * 8), pages[1 + i]);
+		put_le64(gva(t, l1 + 24), l2);
 		for (int i = 4; i < 64; i++)
-			put64(gva(t, l2 + (i - 4) * 8ull), pages[i]);
+			put_le64(gva(t, l2 + (i - 4) * 8ull), pages[i]);
 		assert_int_equal(rw(t, 0x02, 1000, 512, pages[0], l1), ST_OK);
 		for (int i = 0; i < 64; i++)
 			assert_disk_bytes(t, pages[i], 1000 * 512 + (uint64_t)i * PAGE, PAGE);
@@ -631,8 +606,8 @@ static void test_write_read_back(void **state)
 	/* 12 KiB at LBA 100 from three scattered pages (PRP1 + list) */
 	for (int p = 0; p < 3; p++)
 		memset(gva(t, data + (10 + 2 * p) * (uint64_t)PAGE), 0xa0 + p, PAGE);
-	put64(gva(t, list), data + 12 * PAGE);
-	put64(gva(t, list + 8), data + 14 * PAGE);
+	put_le64(gva(t, list), data + 12 * PAGE);
+	put_le64(gva(t, list + 8), data + 14 * PAGE);
 	assert_int_equal(rw(t, 0x01, 100, 24, data + 10 * PAGE, list), ST_OK);
 	assert_int_equal(run_cmd(t, 1, &flush), ST_OK);
 	flush.nsid = 0xffffffff;
@@ -640,9 +615,9 @@ static void test_write_read_back(void **state)
 
 	/* read back LBA 99..124 into one contiguous run of pages */
 	memset(gva(t, data + 30 * PAGE), 0, 4 * PAGE);
-	put64(gva(t, list + 64), data + 31 * PAGE);
-	put64(gva(t, list + 72), data + 32 * PAGE);
-	put64(gva(t, list + 80), data + 33 * PAGE);
+	put_le64(gva(t, list + 64), data + 31 * PAGE);
+	put_le64(gva(t, list + 72), data + 32 * PAGE);
+	put_le64(gva(t, list + 80), data + 33 * PAGE);
 	assert_int_equal(rw(t, 0x02, 99, 26, data + 30 * PAGE, list + 64), ST_OK);
 	assert_disk_bytes(t, data + 30 * PAGE, 99 * 512, 512);
 	for (int p = 0; p < 3; p++) {
@@ -666,12 +641,12 @@ static void test_write_read_back(void **state)
 		for (int i = 512; i < 4 * 512; i++)
 			assert_int_equal(*gva(t, data + 40 * PAGE + i), 0);
 		memset(r, 0, 32);
-		put32(r + 4, 8);       /* range 0: 8 LBAs at 0 */
-		put32(r + 16 + 4, 2);  /* range 1: 2 LBAs at NSZE-2 */
-		put64(r + 16 + 8, NSZE - 2);
+		put_le32(r + 4, 8);       /* range 0: 8 LBAs at 0 */
+		put_le32(r + 16 + 4, 2);  /* range 1: 2 LBAs at NSZE-2 */
+		put_le64(r + 16 + 8, NSZE - 2);
 		dsm.cdw10 = 1;
 		assert_int_equal(run_cmd(t, 1, &dsm), ST_OK);
-		put64(r + 16 + 8, NSZE - 1);
+		put_le64(r + 16 + 8, NSZE - 1);
 		assert_int_equal(run_cmd(t, 1, &dsm), ST_LBA_RANGE);
 		wz.cdw10 = (uint32_t)NSZE - 2;
 		assert_int_equal(run_cmd(t, 1, &wz), ST_LBA_RANGE);
@@ -683,8 +658,8 @@ static void test_write_read_back(void **state)
 				   .cdw10 = 0x02 | (128u - 1) << 16 };
 
 		assert_int_equal(run_cmd(t, 0, &log), ST_OK);
-		assert_int_equal(get64(gva(t, data + 64)), 2); /* host read commands */
-		assert_int_equal(get64(gva(t, data + 80)), 1); /* host write commands */
+		assert_int_equal(get_le64(gva(t, data + 64)), 2); /* host read commands */
+		assert_int_equal(get_le64(gva(t, data + 80)), 1); /* host write commands */
 		assert_int_equal(*gva(t, data + 3), 100);      /* available spare */
 	}
 	assert_true(disk_overlay_blocks(t->disk) >= 3);
@@ -728,15 +703,15 @@ static void test_bad_commands(void **state)
 	assert_int_equal(rw(t, 0x02, 0, 1, data + 2, 0), ST_PRP_OFFSET);
 	assert_int_equal(rw(t, 0x02, 0, 16, data, data + PAGE + 8), ST_PRP_OFFSET);
 	assert_int_equal(rw(t, 0x02, 0, 16, data, 0xdead0000000ull), ST_DATA_XFER);
-	put64(gva(t, list), data + PAGE);
-	put64(gva(t, list + 8), data + 2 * PAGE + 0x10);                             /* offset */
+	put_le64(gva(t, list), data + PAGE);
+	put_le64(gva(t, list + 8), data + 2 * PAGE + 0x10);                             /* offset */
 	assert_int_equal(rw(t, 0x02, 0, 24, data, list), ST_PRP_OFFSET);
-	put64(gva(t, list + 8), 0x7000000000ull);                                     /* no RAM */
+	put_le64(gva(t, list + 8), 0x7000000000ull);                                     /* no RAM */
 	assert_int_equal(rw(t, 0x02, 0, 24, data, list), ST_DATA_XFER);
 	assert_int_equal(rw(t, 0x02, 0, 24, data, 0x7000000000ull), ST_DATA_XFER);   /* the list */
 	assert_int_equal(rw(t, 0x02, 0, 24, data, list + 4), ST_PRP_OFFSET);
 	/* a list page whose last entry links to itself: no endless walk */
-	put64(gva(t, list + PAGE - 8), list + PAGE - 8);
+	put_le64(gva(t, list + PAGE - 8), list + PAGE - 8);
 	assert_int_equal(rw(t, 0x02, 0, 64, data, list + PAGE - 8), ST_DATA_XFER);
 	/* the same bad PRP on a write: the overlay is not touched */
 	assert_int_equal(rw(t, 0x01, 0, 1, 0x1000, 0), ST_DATA_XFER);
@@ -888,8 +863,8 @@ static void test_cq_full(void **state)
 	c1 = submit(t, 0, &ka);
 	c2 = submit(t, 0, &ka);
 	/* peek without ringing the CQ doorbell */
-	assert_int_equal(get32(gva(t, RAM_GPA + ACQ_OFF + 12)) & 0xffff, c1);
-	assert_int_equal((get32(gva(t, RAM_GPA + ACQ_OFF + 16 + 12)) >> 16) & 1, 0);
+	assert_int_equal(get_le32(gva(t, RAM_GPA + ACQ_OFF + 12)) & 0xffff, c1);
+	assert_int_equal((get_le32(gva(t, RAM_GPA + ACQ_OFF + 16 + 12)) >> 16) & 1, 0);
 	assert_int_equal(reap(t, 0, &got), ST_OK);
 	assert_int_equal(got, c1);
 	/* freeing the entry let c2 through */
@@ -1022,13 +997,13 @@ static void test_features(void **state)
 	assert_int_equal(run_cmd(t, 0, &get), ST_OK);
 	assert_int_equal(t->dw0, 7u << 16 | 7u);
 	/* timestamp: what the host set, plus a little */
-	put64(gva(t, data), 1700000000000ull);
+	put_le64(gva(t, data), 1700000000000ull);
 	assert_int_equal(run_cmd(t, 0, &ts), ST_OK);
 	memset(gva(t, data), 0, 8);
 	get.cdw10 = 0x0e;
 	get.prp1 = data;
 	assert_int_equal(run_cmd(t, 0, &get), ST_OK);
-	assert_true((get64(gva(t, data)) & 0xffffffffffffull) - 1700000000000ull < 5000);
+	assert_true((get_le64(gva(t, data)) & 0xffffffffffffull) - 1700000000000ull < 5000);
 	assert_int_equal(*gva(t, data + 6), 2); /* origin: set by the host */
 	get.prp1 = 0x1000; /* timestamp into no RAM */
 	assert_int_equal(run_cmd(t, 0, &get), ST_DATA_XFER);

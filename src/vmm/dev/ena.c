@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "vmm/net/backend.h"
+#include "common/le.h"
 
 #define ENA_VERSION_VALUE      0x0000000au   /* 0.10 */
 #define ENA_CTRL_VERSION_VALUE 0x01000001u   /* 0.0.1, implementation 1 */
@@ -115,32 +116,10 @@ struct ena_dev {
 
 /* ---- little helpers ------------------------------------------------------ */
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
 /* ENA addresses: u32 low, u16 high (48 bits). */
 static uint64_t get_addr48(const uint8_t *p)
 {
-	return (uint64_t)get32(p) | (uint64_t)get16(p + 4) << 32;
+	return (uint64_t)get_le32(p) | (uint64_t)get_le16(p + 4) << 32;
 }
 
 static bool is_pow2(uint32_t v)
@@ -218,11 +197,11 @@ static int aenq_post(struct ena_dev *dev, unsigned int group, uint16_t syndrome,
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	put16(e + 0, (uint16_t)group);
-	put16(e + 2, syndrome);
+	put_le16(e + 0, (uint16_t)group);
+	put_le16(e + 2, syndrome);
 	e[4] = dev->aenq_phase & 1;
-	put32(e + 8, (uint32_t)ms);
-	put32(e + 12, (uint32_t)(ms >> 32));
+	put_le32(e + 8, (uint32_t)ms);
+	put_le32(e + 12, (uint32_t)(ms >> 32));
 	if (data_len > sizeof(e) - 16)
 		data_len = sizeof(e) - 16;
 	if (data_len)
@@ -244,7 +223,7 @@ static void aenq_post_link(struct ena_dev *dev)
 
 	if (dev->link_posted)
 		return;
-	put32(data, 1);   /* link up */
+	put_le32(data, 1);   /* link up */
 	seq = aenq_post(dev, ENA_AENQ_LINK_CHANGE, 0, data, sizeof(data));
 	if (seq < 0)
 		return;
@@ -358,17 +337,17 @@ static void tx_packet(struct ena_dev *dev, struct ena_sq *sq, uint16_t n)
 			ok = false;
 			continue;
 		}
-		len_ctrl = get32(d);
+		len_ctrl = get_le32(d);
 		if (len_ctrl & ENA_TX_META)
 			continue;
-		meta_ctrl = get32(d + 4);
+		meta_ctrl = get_le32(d + 4);
 		if (!have_req_id) {
 			req_id = (uint16_t)((meta_ctrl >> ENA_TX_REQ_ID_LO_SHIFT) |
 					    ((len_ctrl >> ENA_TX_REQ_ID_HI_SHIFT) & 0x3f) << 10);
 			have_req_id = true;
 		}
 		blen = len_ctrl & ENA_TX_LEN_MASK;
-		addr = (uint64_t)get32(d + 8) | (uint64_t)(get32(d + 12) & 0xffff) << 32;
+		addr = (uint64_t)get_le32(d + 8) | (uint64_t)(get_le32(d + 12) & 0xffff) << 32;
 		if (!ok || blen == 0)
 			continue;
 		if (len + blen > max_frame ||
@@ -395,8 +374,8 @@ static void tx_packet(struct ena_dev *dev, struct ena_sq *sq, uint16_t n)
 		struct ena_cq *cq = &dev->cqs[sq->cq];
 		uint8_t c[ENA_TX_CDESC_SIZE] = { 0 };
 
-		put16(c + 0, req_id);
-		put16(c + 6, sq->head);
+		put_le16(c + 0, req_id);
+		put_le16(c + 6, sq->head);
 		if (cq_post(dev, cq, c, sizeof(c), 3, 0x1) == 0)
 			cq_signal(dev, cq);
 	}
@@ -436,7 +415,7 @@ static void tx_doorbell(struct ena_dev *dev, unsigned int qidx, uint32_t val)
 				n++;
 				break;
 			}
-			len_ctrl = get32(d);
+			len_ctrl = get_le32(d);
 			if (((len_ctrl & ENA_TX_PHASE) ? 1 : 0) != sq_phase_at(sq, idx) ||
 			    (n == 0 && !(len_ctrl & ENA_TX_FIRST)) || (n > 0 && (len_ctrl & ENA_TX_FIRST))) {
 				bad = true;
@@ -518,9 +497,9 @@ static int rx_deliver(struct ena_dev *dev, const uint8_t *frame, size_t len)
 			return -EINVAL;
 		if ((d[3] & ENA_RX_CTRL_PHASE) != sq_phase_at(sq, idx))
 			return -ENOSPC;   /* not yet posted */
-		bufs[n].len = get16(d);
-		bufs[n].req_id = get16(d + 4);
-		bufs[n].addr = (uint64_t)get32(d + 8) | (uint64_t)get16(d + 12) << 32;
+		bufs[n].len = get_le16(d);
+		bufs[n].req_id = get_le16(d + 4);
+		bufs[n].addr = (uint64_t)get_le32(d + 8) | (uint64_t)get_le16(d + 12) << 32;
 		if (bufs[n].len == 0 || bufs[n].req_id >= sq->depth ||
 		    !guest_mem_ptr(dev->host.mem, bufs[n].addr, bufs[n].len))
 			return -EINVAL;
@@ -540,10 +519,10 @@ static int rx_deliver(struct ena_dev *dev, const uint8_t *frame, size_t len)
 			status |= ENA_RX_CDESC_FIRST;
 		if (i == n - 1)
 			status |= ENA_RX_CDESC_LAST;
-		put32(c + 0, status);
-		put16(c + 4, (uint16_t)chunk);
-		put16(c + 6, bufs[i].req_id);
-		put16(c + 12, (uint16_t)(sq - dev->rx_sqs));
+		put_le32(c + 0, status);
+		put_le16(c + 4, (uint16_t)chunk);
+		put_le16(c + 6, bufs[i].req_id);
+		put_le16(c + 12, (uint16_t)(sq - dev->rx_sqs));
 		/* phase is bit 24 of status: byte 3, bit 0 */
 		if (cq_post(dev, cq, c, cq->entry_size < sizeof(c) ? cq->entry_size : sizeof(c), 3, 0x1) < 0)
 			return -EFAULT;
@@ -585,8 +564,8 @@ static bool ring_ok(struct ena_dev *dev, uint64_t ba, uint32_t depth, uint32_t e
 static uint8_t cmd_create_cq(struct ena_dev *dev, const uint8_t *cmd, uint8_t *resp)
 {
 	uint8_t words = cmd[5] & 0x1f;
-	uint16_t depth = get16(cmd + 6);
-	uint32_t vector = get32(cmd + 8);
+	uint16_t depth = get_le16(cmd + 6);
+	uint32_t vector = get_le32(cmd + 8);
 	uint64_t ba = get_addr48(cmd + 12);
 	unsigned int i;
 
@@ -608,11 +587,11 @@ static uint8_t cmd_create_cq(struct ena_dev *dev, const uint8_t *cmd, uint8_t *r
 		.vector = (uint16_t)vector,
 		.phase = 1,
 	};
-	put16(resp + 8, (uint16_t)i);
-	put16(resp + 10, depth);
-	put32(resp + 12, 0);   /* no NUMA register */
-	put32(resp + 16, 0);   /* no CQ head doorbell */
-	put32(resp + 20, ENA_REG_CQ_UNMASK(i));
+	put_le16(resp + 8, (uint16_t)i);
+	put_le16(resp + 10, depth);
+	put_le32(resp + 12, 0);   /* no NUMA register */
+	put_le32(resp + 16, 0);   /* no CQ head doorbell */
+	put_le32(resp + 20, ENA_REG_CQ_UNMASK(i));
 	return ENA_AQ_SUCCESS;
 }
 
@@ -621,8 +600,8 @@ static uint8_t cmd_create_sq(struct ena_dev *dev, const uint8_t *cmd, uint8_t *r
 	unsigned int dir = cmd[4] >> 5;
 	unsigned int placement = cmd[6] & 0x0f;
 	unsigned int policy = (cmd[6] >> 4) & 0x7;
-	uint16_t cq_idx = get16(cmd + 8);
-	uint16_t depth = get16(cmd + 10);
+	uint16_t cq_idx = get_le16(cmd + 8);
+	uint16_t depth = get_le16(cmd + 10);
 	uint64_t ba = get_addr48(cmd + 12);
 	struct ena_sq *sqs;
 	struct ena_cq *cq;
@@ -648,8 +627,8 @@ static uint8_t cmd_create_sq(struct ena_dev *dev, const uint8_t *cmd, uint8_t *r
 		.used = true, .cq = cq_idx, .ba = ba, .depth = depth, .phase = 1,
 	};
 	cq->bound = true;
-	put16(resp + 8, (uint16_t)i);
-	put32(resp + 12, dir == ENA_SQ_DIR_TX ? ENA_REG_TX_SQ_DB(i) : ENA_REG_RX_SQ_DB(i));
+	put_le16(resp + 8, (uint16_t)i);
+	put_le32(resp + 12, dir == ENA_SQ_DIR_TX ? ENA_REG_TX_SQ_DB(i) : ENA_REG_RX_SQ_DB(i));
 	if (!dev->ev_io_queues) {
 		dev->ev_io_queues = true;
 		emit(dev, VMM_EV_ENA_IO_QUEUES, NULL);
@@ -659,7 +638,7 @@ static uint8_t cmd_create_sq(struct ena_dev *dev, const uint8_t *cmd, uint8_t *r
 
 static uint8_t cmd_destroy_sq(struct ena_dev *dev, const uint8_t *cmd)
 {
-	uint16_t idx = get16(cmd + 4);
+	uint16_t idx = get_le16(cmd + 4);
 	unsigned int dir = cmd[6] >> 5;
 	struct ena_sq *sq;
 
@@ -675,7 +654,7 @@ static uint8_t cmd_destroy_sq(struct ena_dev *dev, const uint8_t *cmd)
 
 static uint8_t cmd_destroy_cq(struct ena_dev *dev, const uint8_t *cmd)
 {
-	uint16_t idx = get16(cmd + 4);
+	uint16_t idx = get_le16(cmd + 4);
 
 	if (idx >= 2 * dev->n_pairs || !dev->cqs[idx].used)
 		return ENA_AQ_ILLEGAL_PARAMETER;
@@ -693,14 +672,14 @@ static uint8_t cmd_get_feature(struct ena_dev *dev, const uint8_t *cmd, uint8_t 
 
 	switch (feature) {
 	case ENA_FEAT_DEVICE_ATTRIBUTES:
-		put32(r + 0, 1);                        /* implementation id */
-		put32(r + 4, ENA_VERSION_VALUE);
-		put32(r + 8, ENA_SUPPORTED_FEATURES);
-		put32(r + 12, 0);                       /* no ENI stats */
-		put32(r + 16, ENA_DMA_WIDTH);
-		put32(r + 20, ENA_DMA_WIDTH);
+		put_le32(r + 0, 1);                        /* implementation id */
+		put_le32(r + 4, ENA_VERSION_VALUE);
+		put_le32(r + 8, ENA_SUPPORTED_FEATURES);
+		put_le32(r + 12, 0);                       /* no ENI stats */
+		put_le32(r + 16, ENA_DMA_WIDTH);
+		put_le32(r + 20, ENA_DMA_WIDTH);
 		memcpy(r + 24, dev->cfg.mac, 6);
-		put32(r + 32, dev->max_mtu);
+		put_le32(r + 32, dev->max_mtu);
 		if (!dev->ev_probed) {
 			dev->ev_probed = true;
 			emit(dev, VMM_EV_ENA_PROBED, NULL);
@@ -709,25 +688,25 @@ static uint8_t cmd_get_feature(struct ena_dev *dev, const uint8_t *cmd, uint8_t 
 	case ENA_FEAT_MAX_QUEUES_EXT:
 		r[0] = 1;                               /* version */
 		for (unsigned int i = 0; i < 4; i++)
-			put32(r + 4 + 4 * i, dev->n_pairs);  /* tx sq, tx cq, rx sq, rx cq */
+			put_le32(r + 4 + 4 * i, dev->n_pairs);  /* tx sq, tx cq, rx sq, rx cq */
 		for (unsigned int i = 0; i < 4; i++)
-			put32(r + 20 + 4 * i, depth);
-		put32(r + 36, ENA_MAX_TX_HEADER);
-		put16(r + 40, ENA_MAX_PKT_DESCS);
-		put16(r + 42, ENA_MAX_PKT_DESCS);
+			put_le32(r + 20 + 4 * i, depth);
+		put_le32(r + 36, ENA_MAX_TX_HEADER);
+		put_le16(r + 40, ENA_MAX_PKT_DESCS);
+		put_le16(r + 42, ENA_MAX_PKT_DESCS);
 		return ENA_AQ_SUCCESS;
 	case ENA_FEAT_MAX_QUEUES_NUM:
-		put32(r + 0, dev->n_pairs);
-		put32(r + 4, depth);
-		put32(r + 8, dev->n_pairs);
-		put32(r + 12, depth);
-		put32(r + 24, ENA_MAX_TX_HEADER);
-		put16(r + 28, ENA_MAX_PKT_DESCS);
-		put16(r + 30, ENA_MAX_PKT_DESCS);
+		put_le32(r + 0, dev->n_pairs);
+		put_le32(r + 4, depth);
+		put_le32(r + 8, dev->n_pairs);
+		put_le32(r + 12, depth);
+		put_le32(r + 24, ENA_MAX_TX_HEADER);
+		put_le16(r + 28, ENA_MAX_PKT_DESCS);
+		put_le16(r + 30, ENA_MAX_PKT_DESCS);
 		return ENA_AQ_SUCCESS;
 	case ENA_FEAT_AENQ_CONFIG:
-		put32(r + 0, ENA_AENQ_GROUPS);
-		put32(r + 4, dev->aenq_enabled_groups);
+		put_le32(r + 0, ENA_AENQ_GROUPS);
+		put_le32(r + 4, dev->aenq_enabled_groups);
 		return ENA_AQ_SUCCESS;
 	case ENA_FEAT_STATELESS_OFFLOAD_CONFIG:
 		/* No checksum offload: the guest computes its own checksums,
@@ -737,12 +716,12 @@ static uint8_t cmd_get_feature(struct ena_dev *dev, const uint8_t *cmd, uint8_t 
 		/* Zero hints keep the driver's defaults. */
 		return ENA_AQ_SUCCESS;
 	case ENA_FEAT_MTU:
-		put32(r + 0, dev->mtu);
+		put_le32(r + 0, dev->mtu);
 		return ENA_AQ_SUCCESS;
 	case ENA_FEAT_LINK_CONFIG:
-		put32(r + 0, ENA_LINK_SPEED_MBPS);
-		put32(r + 4, 0x80);                     /* 100G */
-		put32(r + 8, 0x2);                      /* full duplex */
+		put_le32(r + 0, ENA_LINK_SPEED_MBPS);
+		put_le32(r + 4, 0x80);                     /* 100G */
+		put_le32(r + 8, 0x2);                      /* full duplex */
 		return ENA_AQ_SUCCESS;
 	default:
 		/* LLQ, RSS, interrupt moderation: not offered. */
@@ -763,7 +742,7 @@ static uint8_t cmd_set_feature(struct ena_dev *dev, const uint8_t *cmd)
 			return ENA_AQ_MALFORMED_REQUEST;
 		return ENA_AQ_SUCCESS;
 	case ENA_FEAT_AENQ_CONFIG: {
-		uint32_t groups = get32(d + 4);
+		uint32_t groups = get_le32(d + 4);
 
 		if (groups & ~ENA_AENQ_GROUPS)
 			return ENA_AQ_ILLEGAL_PARAMETER;
@@ -772,7 +751,7 @@ static uint8_t cmd_set_feature(struct ena_dev *dev, const uint8_t *cmd)
 		return ENA_AQ_SUCCESS;
 	}
 	case ENA_FEAT_MTU: {
-		uint32_t mtu = get32(d);
+		uint32_t mtu = get_le32(d);
 
 		if (mtu < 68 || mtu > dev->max_mtu)
 			return ENA_AQ_ILLEGAL_PARAMETER;
@@ -794,8 +773,8 @@ static uint8_t cmd_get_stats(struct ena_dev *dev, const uint8_t *cmd, uint8_t *r
 	if (cmd[16] != 0)   /* only basic stats; ENI stats are not advertised */
 		return ENA_AQ_UNSUPPORTED_OPCODE;
 	for (unsigned int i = 0; i < 6; i++) {
-		put32(resp + 8 + 8 * i, (uint32_t)v[i]);
-		put32(resp + 12 + 8 * i, (uint32_t)(v[i] >> 32));
+		put_le32(resp + 8 + 8 * i, (uint32_t)v[i]);
+		put_le32(resp + 12 + 8 * i, (uint32_t)(v[i] >> 32));
 	}
 	return ENA_AQ_SUCCESS;
 }
@@ -856,10 +835,10 @@ static void admin_doorbell(struct ena_dev *dev, uint32_t val)
 		dev->stats.admin_cmds++;
 		if (status != ENA_AQ_SUCCESS)
 			dev->stats.admin_errors++;
-		put16(resp + 0, get16(cmd) & 0x0fff);
+		put_le16(resp + 0, get_le16(cmd) & 0x0fff);
 		resp[2] = status;
 		resp[3] = dev->acq_phase & 1;
-		put16(resp + 6, dev->aq_head);
+		put_le16(resp + 6, dev->aq_head);
 		if (write_entry(dev, acq + (dev->acq_tail & (cdepth - 1)) * ENA_ACQ_ENTRY_SIZE, resp,
 				sizeof(resp), 3) < 0)
 			break;
@@ -943,9 +922,9 @@ static void mmio_read_request(struct ena_dev *dev, uint32_t val)
 	dev->mmio_reg_read = val;
 	if (!p)
 		return;
-	put16(r, req_id);
-	put16(r + 2, off);
-	put32(r + 4, (off & 3) ? 0 : reg_read(dev, off));
+	put_le16(r, req_id);
+	put_le16(r + 2, off);
+	put_le32(r + 4, (off & 3) ? 0 : reg_read(dev, off));
 	memcpy(p + 2, r + 2, 6);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy(p, r, 2);
@@ -1064,10 +1043,10 @@ static void tick_locked(struct ena_dev *dev)
 	uint8_t data[16];
 
 	/* Drops since reset, as the keep-alive carries them. */
-	put32(data + 0, (uint32_t)dev->stats.rx_drops);
-	put32(data + 4, (uint32_t)(dev->stats.rx_drops >> 32));
-	put32(data + 8, (uint32_t)dev->stats.tx_drops);
-	put32(data + 12, (uint32_t)(dev->stats.tx_drops >> 32));
+	put_le32(data + 0, (uint32_t)dev->stats.rx_drops);
+	put_le32(data + 4, (uint32_t)(dev->stats.rx_drops >> 32));
+	put_le32(data + 8, (uint32_t)dev->stats.tx_drops);
+	put_le32(data + 12, (uint32_t)(dev->stats.tx_drops >> 32));
 	if (aenq_post(dev, ENA_AENQ_KEEP_ALIVE, 0, data, sizeof(data)) >= 0)
 		dev->stats.aenq_keep_alive++;
 	aenq_post_link(dev);
