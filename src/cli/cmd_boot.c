@@ -270,6 +270,55 @@ fail:
 	return NULL;
 }
 
+/* Prints the report of a finished run (IMAGE: path, with the image's
+ * fields) and returns the exit status it stands for. */
+static int boot_report(const struct bootcheck_run *run, const struct vmm_config *cfg,
+		       const char *cmdline, unsigned long long mem_mib, char **argv,
+		       const struct boot_net *net, double plan_s, const char *path,
+		       const char *format)
+{
+	const struct boot_run_info info = {
+		.kernel = cfg->kernel,
+		.initrd = cfg->initrd,
+		.cmdline = cmdline,
+		.plan_s = plan_s,
+		.argv = argv,
+		.cpus = cfg->cpus,
+		.mem_mib = mem_mib,
+		.instance_type = cfg->instance_type,
+		.uuid = run->uuid,
+		.exit_reason = vmm_exit_reason_name(run->result.reason),
+		.exit_detail = run->result.detail,
+		.exits = run->result.exits,
+		.rss_kib = run->mem.rss_kib,
+		.guest_rss_kib = run->mem.guest_rss_kib,
+		.anon_kib = run->mem.anon_kib,
+		.guest_anon_kib = run->mem.guest_anon_kib,
+		.net = net ? &net->watch : NULL,
+	};
+	struct boot_outcome outcome;
+	int code;
+
+	boot_run_outcome(&run->tracker, &info, &outcome);
+	code = outcome.verdict == BOOT_VERDICT_PASS ? NC_EXIT_OK : NC_EXIT_FAIL;
+	if (streq(format, "json")) {
+		json_t *j = boot_report_json(&run->tracker, &info);
+
+		if (!j || (path && json_object_set_new(j, "image", json_string(path)) < 0) ||
+		    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+			code = NC_EXIT_ERROR;
+		else
+			fputc('\n', stdout);
+		json_decref(j);
+	} else {
+		if (path)
+			printf("image: %s (NVMe root disk, EBS name /dev/xvda; never written)\n",
+			       path);
+		boot_report_text(stdout, &run->tracker, &info);
+	}
+	return code;
+}
+
 static int boot_image_main(const char *path, const struct boot_image *image,
 			   struct vmm_config *cfg, const char *append, unsigned int timeout,
 			   unsigned long long mem_mib, bool console, const char *format,
@@ -279,8 +328,6 @@ static int boot_image_main(const char *path, const struct boot_image *image,
 	struct disk_attachment disk;
 	struct bootcheck_run run;
 	struct nc_err err = { 0 };
-	struct boot_run_info info;
-	struct boot_outcome outcome;
 	struct timespec t0, t1;
 	double plan_s = -1;
 	_cleanup_free_ char *cmdline = NULL;
@@ -330,40 +377,7 @@ static int boot_image_main(const char *path, const struct boot_image *image,
 		fprintf(stderr, "nitrocheck boot: %s\n", err.msg[0] ? err.msg : strerror(-rc));
 		goto out_run;
 	}
-	info = (struct boot_run_info){
-		.kernel = cfg->kernel,
-		.initrd = cfg->initrd,
-		.cmdline = cmdline,
-		.argv = argv,
-		.cpus = cfg->cpus,
-		.mem_mib = mem_mib,
-		.instance_type = cfg->instance_type,
-		.uuid = run.uuid,
-		.exit_reason = vmm_exit_reason_name(run.result.reason),
-		.exit_detail = run.result.detail,
-		.exits = run.result.exits,
-		.rss_kib = run.mem.rss_kib,
-		.guest_rss_kib = run.mem.guest_rss_kib,
-		.anon_kib = run.mem.anon_kib,
-		.guest_anon_kib = run.mem.guest_anon_kib,
-	};
-	info.net = net ? &net->watch : NULL;
-	info.plan_s = plan_s;
-	boot_run_outcome(&run.tracker, &info, &outcome);
-	code = outcome.verdict == BOOT_VERDICT_PASS ? NC_EXIT_OK : NC_EXIT_FAIL;
-	if (streq(format, "json")) {
-		json_t *j = boot_report_json(&run.tracker, &info);
-
-		if (!j || json_object_set_new(j, "image", json_string(path)) < 0 ||
-		    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
-			code = NC_EXIT_ERROR;
-		else
-			fputc('\n', stdout);
-		json_decref(j);
-	} else {
-		printf("image: %s (NVMe root disk, EBS name /dev/xvda; never written)\n", path);
-		boot_report_text(stdout, &run.tracker, &info);
-	}
+	code = boot_report(&run, cfg, cmdline, mem_mib, argv, net, plan_s, path, format);
 out_run:
 	bootcheck_run_free(&run);
 	disk_attachment_free(&disk);
@@ -406,7 +420,6 @@ int cmd_boot(int argc, char **argv)
 	bool console = false;
 	struct boot_image image = { .milestone_timeout_s = BOOT_DEFAULT_MILESTONE_TIMEOUT_S,
 				    .net_settle_s = BOOT_DEFAULT_NET_SETTLE_S };
-	struct boot_run_info info;
 	struct boot_net net;
 	const char *user_data = NULL;
 	uint8_t mac[6];
@@ -567,37 +580,8 @@ int cmd_boot(int argc, char **argv)
 		return NC_EXIT_ERROR;
 	}
 
-	info = (struct boot_run_info){
-		.kernel = cfg.kernel,
-		.initrd = cfg.initrd,
-		.cmdline = cmdline,
-		.argv = argv,
-		.cpus = cfg.cpus,
-		.mem_mib = mem_mib,
-		.instance_type = cfg.instance_type,
-		.uuid = run.uuid,
-		.exit_reason = vmm_exit_reason_name(run.result.reason),
-		.exit_detail = run.result.detail,
-		.exits = run.result.exits,
-		.rss_kib = run.mem.rss_kib,
-		.guest_rss_kib = run.mem.guest_rss_kib,
-		.anon_kib = run.mem.anon_kib,
-		.guest_anon_kib = run.mem.guest_anon_kib,
-	};
-	info.net = with_net ? &net.watch : NULL;
-	code = boot_tracker_verdict(&run.tracker, NULL) == BOOT_VERDICT_PASS ? NC_EXIT_OK :
-									     NC_EXIT_FAIL;
-	if (streq(format, "json")) {
-		json_t *j = boot_report_json(&run.tracker, &info);
-
-		if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
-			code = NC_EXIT_ERROR;
-		else
-			fputc('\n', stdout);
-		json_decref(j);
-	} else {
-		boot_report_text(stdout, &run.tracker, &info);
-	}
+	code = boot_report(&run, &cfg, cmdline, mem_mib, argv, with_net ? &net : NULL, -1, NULL,
+			   format);
 	bootcheck_run_free(&run);
 	if (with_net)
 		boot_net_free(&net);
