@@ -211,25 +211,31 @@ struct slirp_fixture {
 	unsigned int cursor;
 };
 
-static struct slirp_fixture *start(bool with_imds)
+static struct slirp_fixture *start_with(const struct net_slirp_config *cfg)
 {
 	struct slirp_fixture *t = calloc(1, sizeof(*t));
-	struct imds_config icfg = {
-		.instance_id = "i-0slirptest0000001",
-		.mac = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 },
-	};
-	struct net_slirp_config cfg = { .imds = with_imds ? &icfg : NULL };
 
 	assert_non_null(t);
 	pthread_mutex_init(&t->log.lock, NULL);
 	pthread_cond_init(&t->log.cond, NULL);
 	t->host.event = on_event;
 	t->host.opaque = &t->log;
-	assert_int_equal(net_slirp_create(&cfg, &t->host, &t->ns), 0);
+	assert_int_equal(net_slirp_create(cfg, &t->host, &t->ns), 0);
 	t->nb = net_slirp_backend(t->ns);
 	net_backend_attach(t->nb, on_rx, &t->log);
 	assert_int_equal(net_slirp_start(t->ns), 0);
 	return t;
+}
+
+static struct slirp_fixture *start(bool with_imds)
+{
+	struct imds_config icfg = {
+		.instance_id = "i-0slirptest0000001",
+		.mac = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 },
+	};
+	struct net_slirp_config cfg = { .imds = with_imds ? &icfg : NULL };
+
+	return start_with(&cfg);
 }
 
 static void stop(struct slirp_fixture *t)
@@ -328,18 +334,12 @@ static bool is_arp_reply(const uint8_t *f, size_t len, void *arg)
 	return len >= 42 && get16(f + 12) == 0x0806 && get16(f + 20) == 2;
 }
 
-static void test_imds_through_slirp(void **state)
+/* ARP for ip from the leased guest; the answer's hardware address. */
+static void arp_resolve(struct slirp_fixture *t, uint32_t ip, uint8_t ret_mac[6])
 {
-	struct slirp_fixture *t = start(true);
-	uint8_t f[2048], arp[42] = { 0 }, mac[6];
+	uint8_t arp[42] = { 0 }, f[2048];
 	size_t len;
-	struct tcp_match synack = { 0x12, 0 }, data = { 0x10, 1 };
-	uint32_t srv_seq;
-	const uint8_t *ip, *tcp;
 
-	lease(t);
-
-	/* ARP: who has 169.254.169.254? */
 	memset(arp, 0xff, 6);
 	memcpy(arp + 6, guest_mac, 6);
 	put16(arp + 12, 0x0806);
@@ -350,12 +350,27 @@ static void test_imds_through_slirp(void **state)
 	put16(arp + 20, 1);
 	memcpy(arp + 22, guest_mac, 6);
 	put32(arp + 28, NET_SLIRP_GUEST);
-	put32(arp + 38, NET_SLIRP_IMDS);
+	put32(arp + 38, ip);
 	assert_int_equal(net_backend_send(t->nb, arp, sizeof(arp)), 0);
 	assert_true(wait_frame(&t->log, &t->cursor, is_arp_reply, NULL, f, &len) >= 0);
-	assert_int_equal(get32(f + 28), NET_SLIRP_IMDS);
+	assert_int_equal(get32(f + 28), ip);
 	assert_memory_equal(f, guest_mac, 6);
-	memcpy(mac, f + 22, 6);
+	memcpy(ret_mac, f + 22, 6);
+}
+
+static void test_imds_through_slirp(void **state)
+{
+	struct slirp_fixture *t = start(true);
+	uint8_t f[2048], mac[6];
+	size_t len;
+	struct tcp_match synack = { 0x12, 0 }, data = { 0x10, 1 };
+	uint32_t srv_seq;
+	const uint8_t *ip, *tcp;
+
+	lease(t);
+
+	/* ARP: who has 169.254.169.254? */
+	arp_resolve(t, NET_SLIRP_IMDS, mac);
 
 	/* SYN to 169.254.169.254:80; the SYN-ACK comes back from that address
 	 * with valid IP and TCP checksums after the rewrite. */
@@ -479,42 +494,19 @@ static void test_bench_exec_through_slirp(void **state)
 	struct imds_config icfg = { .instance_id = "i-0slirptest0000002" };
 	struct net_slirp_config cfg = { .imds = &icfg,
 					.bench_exec = "5001=echo nc-bench-exec-ok" };
-	struct slirp_fixture *t = calloc(1, sizeof(*t));
+	struct slirp_fixture *t = start_with(&cfg);
 	struct tcp_from synack = { NET_SLIRP_BENCH, 5001, 0x12, 0 };
 	struct tcp_from data = { NET_SLIRP_BENCH, 5001, 0x10, 1 };
 	struct tcp_from rst = { NET_SLIRP_BENCH, 5003, 0x04, 0 };
-	uint8_t f[2048], arp[42] = { 0 }, mac[6];
+	uint8_t f[2048], mac[6];
 	char body[64];
 	size_t len, hl, pl;
 	uint32_t srv_seq;
 
-	assert_non_null(t);
-	pthread_mutex_init(&t->log.lock, NULL);
-	pthread_cond_init(&t->log.cond, NULL);
-	t->host.event = on_event;
-	t->host.opaque = &t->log;
-	assert_int_equal(net_slirp_create(&cfg, &t->host, &t->ns), 0);
-	t->nb = net_slirp_backend(t->ns);
-	net_backend_attach(t->nb, on_rx, &t->log);
-	assert_int_equal(net_slirp_start(t->ns), 0);
 	lease(t);
 
 	/* ARP: slirp answers for a forward's address inside its network. */
-	memset(arp, 0xff, 6);
-	memcpy(arp + 6, guest_mac, 6);
-	put16(arp + 12, 0x0806);
-	put16(arp + 14, 1);
-	put16(arp + 16, 0x0800);
-	arp[18] = 6;
-	arp[19] = 4;
-	put16(arp + 20, 1);
-	memcpy(arp + 22, guest_mac, 6);
-	put32(arp + 28, NET_SLIRP_GUEST);
-	put32(arp + 38, NET_SLIRP_BENCH);
-	assert_int_equal(net_backend_send(t->nb, arp, sizeof(arp)), 0);
-	assert_true(wait_frame(&t->log, &t->cursor, is_arp_reply, NULL, f, &len) >= 0);
-	assert_int_equal(get32(f + 28), NET_SLIRP_BENCH);
-	memcpy(mac, f + 22, 6);
+	arp_resolve(t, NET_SLIRP_BENCH, mac);
 
 	len = tcp_frame_to(f, mac, NET_SLIRP_BENCH, 5001, 2000, 0, 0x02);
 	assert_int_equal(net_backend_send(t->nb, f, len), 0);
