@@ -2,6 +2,10 @@
 #include "bootcheck/bootplan.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "facts/collect.h"
 #include "image/image.h"
@@ -100,4 +104,105 @@ void boot_plan_free(struct nc_boot_plan *plan)
 		free(plan->rules);
 	}
 	memset(plan, 0, sizeof(*plan));
+}
+
+/* Writes all of buf to fd; 0 or -errno. */
+static int write_all(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Copies src to dst (mode 0644) through a temporary name, so an
+ * interrupted save never leaves a half kernel under the final name. */
+static int copy_file_atomic(const char *src, const char *dst, struct nc_err *err)
+{
+	_cleanup_free_ char *tmp = strdup_printf("%s.tmp", dst);
+	_cleanup_close_ int in = -1, out = -1;
+	char buf[1 << 16];
+	ssize_t n;
+	int r;
+
+	if (!tmp)
+		return -ENOMEM;
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return nc_err_set(err, -errno, "%s: %s", src, strerror(errno));
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0)
+		return nc_err_set(err, -errno, "%s: %s", tmp, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = nc_err_set(err, -errno, "%s: %s", src, strerror(errno));
+			goto fail;
+		}
+		r = write_all(out, buf, (size_t)n);
+		if (r < 0) {
+			nc_err_set(err, r, "%s: %s", tmp, strerror(-r));
+			goto fail;
+		}
+	}
+	if (close(out) < 0) {
+		out = -1;
+		r = nc_err_set(err, -errno, "%s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	out = -1;
+	if (rename(tmp, dst) < 0) {
+		r = nc_err_set(err, -errno, "%s: %s", dst, strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	unlink(tmp);
+	return r;
+}
+
+static int write_cmdline(const char *cmdline, const char *path, struct nc_err *err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int r;
+
+	if (fd < 0)
+		return nc_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	r = write_all(fd, cmdline, strlen(cmdline));
+	if (r == 0)
+		r = write_all(fd, "\n", 1);
+	if (r < 0)
+		return nc_err_set(err, r, "%s: %s", path, strerror(-r));
+	return 0;
+}
+
+int boot_plan_save(const struct nc_boot_plan *plan, const char *dir, struct nc_err *err)
+{
+	_cleanup_free_ char *kernel = path_join(dir, BOOT_PLAN_KERNEL);
+	_cleanup_free_ char *initrd = path_join(dir, BOOT_PLAN_INITRD);
+	_cleanup_free_ char *cmdline = path_join(dir, BOOT_PLAN_CMDLINE);
+	int r;
+
+	if (!kernel || !initrd || !cmdline)
+		return -ENOMEM;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return nc_err_set(err, -errno, "%s: %s", dir, strerror(errno));
+	r = copy_file_atomic(plan->kernel, kernel, err);
+	if (r < 0)
+		return r;
+	if (plan->initrd)
+		r = copy_file_atomic(plan->initrd, initrd, err);
+	else if (unlink(initrd) < 0 && errno != ENOENT)
+		r = nc_err_set(err, -errno, "%s: %s", initrd, strerror(errno));
+	if (r < 0)
+		return r;
+	return write_cmdline(plan->cmdline, cmdline, err);
 }

@@ -33,4 +33,19 @@ int boot_plan_from_image(const char *image, const char *rules_dir, struct nc_boo
 			 struct nc_err *err);
 void boot_plan_free(struct nc_boot_plan *plan);
 
+/* File names boot_plan_save writes inside its directory. */
+#define BOOT_PLAN_KERNEL "vmlinuz"
+#define BOOT_PLAN_INITRD "initrd.img"
+#define BOOT_PLAN_CMDLINE "cmdline"
+
+/*
+ * Copies the plan's kernel and initramfs into dir (created if missing) as
+ * BOOT_PLAN_KERNEL and BOOT_PLAN_INITRD, and its command line into
+ * BOOT_PLAN_CMDLINE (one line), so a machine that cannot read the image
+ * (e.g. the KVM lab, whose nested libguestfs appliance is unreliable) boots
+ * exactly what the image's boot loader would. A stale initrd.img is removed
+ * when the plan has none. Errors name the file.
+ */
+int boot_plan_save(const struct nc_boot_plan *plan, const char *dir, struct nc_err *err);
+
 #endif

@@ -38,6 +38,7 @@ static void boot_usage(FILE *f)
 {
 	fputs("Usage: nitrocheck boot --kernel FILE [OPTIONS]\n"
 	      "       nitrocheck boot IMAGE [OPTIONS]\n"
+	      "       nitrocheck boot IMAGE --extract DIR [--format json]\n"
 	      "\n"
 	      "With IMAGE: boot the image's own default kernel, initramfs and command line\n"
 	      "(console=ttyS0 added, quiet dropped) with the image as an EBS-style NVMe\n"
@@ -53,6 +54,11 @@ static void boot_usage(FILE *f)
 	      "      --cmdline ARGS        the image's kernel command line instead of the one\n"
 	      "                            its boot loader names (IMAGE; with --kernel, the\n"
 	      "                            image is not scanned at all)\n"
+	      "      --extract DIR         do not boot: copy the image's default kernel,\n"
+	      "                            initramfs and command line into DIR (" BOOT_PLAN_KERNEL ",\n"
+	      "                            " BOOT_PLAN_INITRD ", " BOOT_PLAN_CMDLINE "; no KVM needed) for a later\n"
+	      "                            boot IMAGE --kernel DIR/" BOOT_PLAN_KERNEL " --initrd\n"
+	      "                            DIR/" BOOT_PLAN_INITRD " --cmdline \"$(cat DIR/" BOOT_PLAN_CMDLINE ")\"\n"
 	      "\n"
 	      "Boot a kernel (and initramfs) with no disk in nitrocheck's Nitro-style VMM\n"
 	      "(KVM, ACPI and SMBIOS as on EC2, COM1 console, PCI with MSI-X) and report\n"
@@ -319,6 +325,57 @@ static int boot_report(const struct bootcheck_run *run, const struct vmm_config 
 	return code;
 }
 
+/* boot IMAGE --extract DIR: the plan, saved and reported, no machine. */
+static int boot_extract_main(const char *path, const char *dir, const char *format)
+{
+	struct nc_boot_plan plan = { 0 };
+	struct nc_err err = { 0 };
+	const struct nc_kernel *k;
+	int rc, code = NC_EXIT_ERROR;
+
+	/* A directory we cannot write is known before the image is read. */
+	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || access(dir, W_OK | X_OK) < 0) {
+		fprintf(stderr, "nitrocheck boot: --extract %s: %s\n", dir, strerror(errno));
+		return NC_EXIT_ERROR;
+	}
+	rc = boot_plan_from_image(path, cli_default_rules_dir(), &plan, &err);
+	if (rc == 0)
+		rc = boot_plan_save(&plan, dir, &err);
+	if (rc < 0) {
+		fprintf(stderr, "nitrocheck boot: %s\n", err.msg[0] ? err.msg : strerror(-rc));
+		goto out;
+	}
+	k = &plan.facts.kernels[plan.facts.default_kernel];
+	if (streq(format, "json")) {
+		json_t *j = json_pack("{s:i, s:s, s:s?, s:s?, s:s, s:s?, s:s, s:s}",
+				      "schema_version", 1, "image", path,
+				      "kernel_version", plan.version, "chosen_by", plan.how,
+				      "kernel", k->image_path, "initrd", k->initrd_path,
+				      "cmdline", plan.cmdline, "directory", dir);
+
+		if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
+			json_decref(j);
+			goto out;
+		}
+		fputc('\n', stdout);
+		json_decref(j);
+	} else {
+		printf("image: %s\n"
+		       "kernel: %s (%s)\n"
+		       "chosen by: %s\n"
+		       "initramfs: %s\n"
+		       "command line: %s\n"
+		       "saved in %s: " BOOT_PLAN_KERNEL ", %s" BOOT_PLAN_CMDLINE "\n",
+		       path, k->image_path, plan.version ? plan.version : "version unknown",
+		       plan.how ? plan.how : "-", k->initrd_path ? k->initrd_path : "none",
+		       plan.cmdline, dir, plan.initrd ? BOOT_PLAN_INITRD ", " : "");
+	}
+	code = NC_EXIT_OK;
+out:
+	boot_plan_free(&plan);
+	return cli_finish_stdout(code);
+}
+
 static int boot_image_main(const char *path, const struct boot_image *image,
 			   struct vmm_config *cfg, const char *append, unsigned int timeout,
 			   unsigned long long mem_mib, bool console, const char *format,
@@ -389,7 +446,7 @@ out:
 int cmd_boot(int argc, char **argv)
 {
 	enum { OPT_UUID = 0x100, OPT_CONSOLE, OPT_TIMEOUT, OPT_MILESTONE_TIMEOUT,
-	       OPT_MAC, OPT_USER_DATA, OPT_NO_NET, OPT_NET_TIMEOUT, OPT_CMDLINE };
+	       OPT_MAC, OPT_USER_DATA, OPT_NO_NET, OPT_NET_TIMEOUT, OPT_CMDLINE, OPT_EXTRACT };
 	static const struct option options[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -406,6 +463,7 @@ int cmd_boot(int argc, char **argv)
 		{ "no-net", no_argument, NULL, OPT_NO_NET },
 		{ "net-timeout", required_argument, NULL, OPT_NET_TIMEOUT },
 		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "extract", required_argument, NULL, OPT_EXTRACT },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -421,7 +479,7 @@ int cmd_boot(int argc, char **argv)
 	struct boot_image image = { .milestone_timeout_s = BOOT_DEFAULT_MILESTONE_TIMEOUT_S,
 				    .net_settle_s = BOOT_DEFAULT_NET_SETTLE_S };
 	struct boot_net net;
-	const char *user_data = NULL;
+	const char *user_data = NULL, *extract = NULL;
 	uint8_t mac[6];
 	bool have_mac = false, with_net = true;
 	int c, rc, code;
@@ -479,6 +537,9 @@ int cmd_boot(int argc, char **argv)
 		case OPT_CMDLINE:
 			image.cmdline = optarg;
 			break;
+		case OPT_EXTRACT:
+			extract = optarg;
+			break;
 		case OPT_NET_TIMEOUT:
 			if (parse_uint(optarg, 24 * 3600, &image.net_settle_s) < 0 ||
 			    !image.net_settle_s) {
@@ -521,6 +582,15 @@ int cmd_boot(int argc, char **argv)
 		fprintf(stderr, "nitrocheck boot: unexpected argument '%s' (one IMAGE)\n"
 				"Try 'nitrocheck boot --help'.\n", argv[optind + 1]);
 		return NC_EXIT_ERROR;
+	}
+	if (extract) {
+		if (optind >= argc || cfg.kernel || cfg.initrd || image.cmdline || append) {
+			fprintf(stderr, "nitrocheck boot: --extract DIR takes one IMAGE and saves its "
+					"own kernel, initramfs and command line (no --kernel, "
+					"--initrd, --cmdline or --append)\n");
+			return NC_EXIT_ERROR;
+		}
+		return boot_extract_main(argv[optind], extract, format);
 	}
 	/* The e2e tests' do-nothing device may take the ENA's slot. */
 	if (getenv("NITROCHECK_VMM_TEST_DEVICE_SLOT"))

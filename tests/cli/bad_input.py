@@ -77,10 +77,19 @@ def main():
                 failed += not ok
         # usage errors
         for args, needle in ((["scan"], "no image"), (["scan", "--format", "xml", "x"], "unknown format"),
-                             (["frobnicate"], "unknown command")):
+                             (["frobnicate"], "unknown command"),
+                             # boot --extract: one IMAGE, its own kernel, a writable DIR,
+                             # and an image named when it cannot be read
+                             (["boot", "--extract", path("plan")], "takes one IMAGE"),
+                             (["boot", path("random.img"), "--extract", path("plan"),
+                               "--kernel", "/boot/x"], "takes one IMAGE"),
+                             (["boot", path("random.img"), "--extract", "/proc/nope/plan"],
+                              "/proc/nope/plan"),
+                             (["boot", path("does-not-exist.img"), "--extract", path("plan")],
+                              "does-not-exist.img: No such file")):
             p = subprocess.run([nitrocheck] + args, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-            ok = p.returncode == 2 and needle in p.stderr
+                               stderr=subprocess.PIPE, text=True, timeout=120)
+            ok = p.returncode == 2 and needle in p.stderr and not p.stdout
             print(f"{'ok' if ok else 'not ok'} - usage {args}: exit {p.returncode}")
             passed += ok
             failed += not ok
