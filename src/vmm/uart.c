@@ -112,7 +112,10 @@ size_t uart_rx_room(const struct uart *u)
 
 bool uart_rx_listening(const struct uart *u)
 {
-	return u->ier & IER_RDI;
+	/* Linux's 8250 sets IER.RDI before it turns the FIFOs on, and its
+	 * probe writes IER 0x0f with the FIFOs off: a byte taken then is
+	 * lost when the FIFOs come on. A 16550A driver listens with both. */
+	return (u->ier & IER_RDI) && (u->fcr & FCR_ENABLE);
 }
 
 size_t uart_receive(struct uart *u, const uint8_t *buf, size_t len)

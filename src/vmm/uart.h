@@ -53,9 +53,10 @@ void uart_write(struct uart *u, unsigned int off, uint8_t v);
 size_t uart_receive(struct uart *u, const uint8_t *buf, size_t len);
 /* Bytes the receive FIFO takes now. */
 size_t uart_rx_room(const struct uart *u);
-/* The guest has the received-data interrupt on: a driver has the port
- * open. Input fed before that would be lost to the FIFO clears of the
- * driver's probe and startup, so the VMM holds it until then. */
+/* The guest has the received-data interrupt and the FIFOs on: a driver
+ * has the port open and configured. Input fed before that would be lost
+ * to the FIFO clears of the driver's probe and startup, so the VMM holds
+ * it until then (a driver that never turns the FIFOs on gets none). */
 bool uart_rx_listening(const struct uart *u);
 
 #define CONSOLE_ESCAPE_CHAR 0x01        /* Ctrl-A */

@@ -122,7 +122,8 @@ static void test_receive(void **state)
 	uart_init(&u, sink_output, sink_irq, &s);
 	uart_write(&u, MCR, 0x08);
 	uart_write(&u, IER, 0x01);
-	assert_true(uart_rx_listening(&u));
+	/* FIFOs off: not a configured driver yet (see test_linux_open). */
+	assert_false(uart_rx_listening(&u));
 	assert_int_equal(s.level, 0);
 	/* FIFOs off (16450 mode): the receive buffer holds one byte. */
 	assert_int_equal(uart_rx_room(&u), 1);
@@ -202,6 +203,70 @@ static void test_receive(void **state)
 	assert_int_equal(uart_receive(&u, big, 5), 0);
 }
 
+/* The console's side: what it holds, fed whenever the UART listens. */
+struct held_input {
+	const char *text;
+	size_t fed;
+};
+
+static void feed_if_listening(struct uart *u, struct held_input *in)
+{
+	size_t left = strlen(in->text) - in->fed;
+
+	if (left && uart_rx_listening(u))
+		in->fed += uart_receive(u, (const uint8_t *)in->text + in->fed, left);
+}
+
+/* Input typed before the guest's driver is ready must survive what Linux
+ * 6.1's 8250 does to the port (autoconfig, startup, set_termios, in
+ * drivers/tty/serial/8250/8250_port.c order), with the console feeding
+ * after every register access: all of it arrives, in order. */
+static void test_linux_open(void **state)
+{
+	static const struct { bool write; uint8_t off, v; } linux_seq[] = {
+		/* autoconfig: the existence test writes IER 0x0f, FIFOs off */
+		{ false, IER }, { true, IER, 0x00 }, { true, IER, 0x0f }, { false, IER },
+		{ true, IER, 0x00 },
+		/* loopback test, FIFO detection, then FIFOs cleared and off */
+		{ true, MCR, 0x1a }, { false, MSR }, { true, MCR, 0x00 },
+		{ true, FCR, 0x01 }, { false, IIR }, { true, FCR, 0x01 }, { true, FCR, 0x07 },
+		{ true, FCR, 0x00 }, { true, IER, 0x00 },
+		/* startup: clear FIFOs, clear registers, THRE test, again "for luck" */
+		{ true, FCR, 0x01 }, { true, FCR, 0x07 }, { true, FCR, 0x00 },
+		{ false, LSR }, { false, THR }, { false, IIR }, { false, MSR },
+		{ true, LCR, 0x03 }, { true, MCR, 0x0b },
+		{ true, IER, 0x02 }, { false, IIR }, { true, IER, 0x00 }, { true, IER, 0x02 },
+		{ false, IIR }, { true, IER, 0x00 },
+		{ false, LSR }, { false, THR }, { false, IIR }, { false, MSR },
+		/* set_termios: IER (RDI, RLSI) first, divisor, then the FIFOs on */
+		{ true, IER, 0x05 }, { true, LCR, 0x83 }, { true, THR, 0x01 }, { true, IER, 0x00 },
+		{ true, LCR, 0x03 }, { true, FCR, 0x01 }, { true, FCR, 0x81 }, { true, MCR, 0x0b },
+	};
+	struct held_input in = { .text = "hello-from-the-host\n" };
+	struct uart u;
+	struct sink s = { 0 };
+	char got[64] = { 0 };
+	size_t n = 0;
+
+	uart_init(&u, sink_output, sink_irq, &s);
+	for (size_t i = 0; i < ARRAY_SIZE(linux_seq); i++) {
+		feed_if_listening(&u, &in);
+		if (linux_seq[i].write)
+			uart_write(&u, linux_seq[i].off, linux_seq[i].v);
+		else
+			uart_read(&u, linux_seq[i].off);
+	}
+	/* The port is open: the driver reads on each interrupt. */
+	for (int guard = 0; guard < 100 && n < sizeof(got) - 1; guard++) {
+		feed_if_listening(&u, &in);
+		if (!s.level)
+			break;
+		while ((uart_read(&u, LSR) & 0x01) && n < sizeof(got) - 1)
+			got[n++] = (char)uart_read(&u, THR);
+	}
+	assert_string_equal(got, "hello-from-the-host\n");
+}
+
 /* The owner learns when a full FIFO has room again (its input waits). */
 static void test_rx_space_notification(void **state)
 {
@@ -269,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_transmit_and_thre),
 		cmocka_unit_test(test_receive),
 		cmocka_unit_test(test_rx_space_notification),
+		cmocka_unit_test(test_linux_open),
 		cmocka_unit_test(test_console_escape),
 	};
 
