@@ -118,6 +118,11 @@ bool uart_rx_listening(const struct uart *u)
 	return (u->ier & IER_RDI) && (u->fcr & FCR_ENABLE);
 }
 
+bool uart_thr_polled(const struct uart *u)
+{
+	return !(u->ier & IER_THRI) && !(u->lcr & LCR_DLAB) && !(u->mcr & MCR_LOOP);
+}
+
 size_t uart_receive(struct uart *u, const uint8_t *buf, size_t len)
 {
 	size_t n = 0, room = uart_rx_room(u);

@@ -58,6 +58,11 @@ size_t uart_rx_room(const struct uart *u);
  * to the FIFO clears of the driver's probe and startup, so the VMM holds
  * it until then (a driver that never turns the FIFOs on gets none). */
 bool uart_rx_listening(const struct uart *u);
+/* A THR write now only sends the byte: no THRE interrupt is wanted (IER
+ * THRI clear), it is not the divisor latch (LCR DLAB) and not looped back.
+ * Then the VMM may batch THR writes (KVM coalesced PIO) and replay them
+ * in order later; the console write of the Linux 8250 driver polls LSR. */
+bool uart_thr_polled(const struct uart *u);
 
 #define CONSOLE_ESCAPE_CHAR 0x01        /* Ctrl-A */
 

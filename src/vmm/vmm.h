@@ -80,6 +80,10 @@ struct vmm_config {
 	int console_in_fd;
 	bool console_escape;
 	int trace_fd;                   /* every port/MMIO access but COM1's; -1: none */
+	/* For VMM developers: a boot profile at the end of vmm_run (times from
+	 * process start, exits by kind, port and MMIO page); -1: none (and
+	 * nothing is counted). */
+	int stats_fd;
 	/* Everything the devices and the console witness (thread-safe). */
 	void (*event)(void *opaque, enum vmm_event ev, const char *detail);
 	void *event_opaque;
