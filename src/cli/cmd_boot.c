@@ -595,6 +595,7 @@ int cmd_boot(int argc, char **argv)
 	/* For VMM developers: where a boot's time and exits go, on stderr. */
 	if (getenv("NITROCHECK_VMM_STATS"))
 		cfg.stats_fd = STDERR_FILENO;
+	cfg.host_decompress = getenv("NITROCHECK_VMM_HOST_DECOMPRESS") != NULL;
 	/* The e2e tests' do-nothing device may take the ENA's slot. */
 	if (getenv("NITROCHECK_VMM_TEST_DEVICE_SLOT"))
 		with_net = false;

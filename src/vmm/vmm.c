@@ -22,6 +22,7 @@
 #include "vmm/smbios.h"
 #include "vmm/testdev.h"
 #include "vmm/uart.h"
+#include "vmm/vmlinux.h"
 
 /* Low-memory layout of the boot structures. */
 #define GDT_GPA 0x500
@@ -48,6 +49,8 @@ enum { STATS_THR, STATS_LSR, STATS_UART, STATS_PCICFG, STATS_PIO, STATS_MMIO, ST
        STATS_CLASSES };
 
 struct vmm_stats {
+	double t_decompress;            /* host-side decompression, seconds */
+	const char *entry_kind;
 	double t_create, t_run, t_loaded, t_first_entry, t_first_exit, t_first_console;
 	atomic_bool seen_entry, seen_exit;
 	bool seen_console;
@@ -297,6 +300,8 @@ static void stats_report(struct vmm *vm)
 		    "byte %.3f s, report %.3f s\n",
 		st->t_create, st->t_run, st->t_loaded, st->t_first_entry, st->t_first_exit,
 		st->t_first_console, now);
+	dprintf(fd, "vmm-stats: kernel entry: %s (host decompression %.3f s)\n",
+		st->entry_kind ? st->entry_kind : "bzImage", st->t_decompress);
 	dprintf(fd, "vmm-stats: exits %llu, console bytes %llu (%llu by coalesced PIO, "
 		    "%llu zone changes), PCI config address writes coalesced %llu\n",
 		(unsigned long long)atomic_load(&vm->exits),
@@ -1316,6 +1321,50 @@ static int e820_add_reserved(struct e820_entry *map, int n, uint64_t addr, uint6
 	return n + 1;
 }
 
+/* The kernel decompressed here and its vmlinux placed at its physical
+ * addresses, entered at startup_64 with RSI = boot_params. Only when the
+ * segments lie where the bzImage would have put the kernel, inside the
+ * init_size it asks for; otherwise (or on any error) the caller boots the
+ * bzImage, whose own decompressor then runs in the guest. */
+static int load_vmlinux(struct vmm *vm, const uint8_t *img, size_t img_size,
+			const struct bzimage_info *bz, uint64_t load, uint64_t kernel_end,
+			uint64_t *ret_entry)
+{
+	struct vmlinux v;
+	struct nc_err verr = { 0 };
+	double t0 = vm->stats ? process_age_s(vm) : 0;
+	int rc;
+
+	rc = vmlinux_from_bzimage(img, img_size, bz->setup_size, &v, &verr);
+	if (rc == 0 && (v.start != load || v.end > kernel_end))
+		rc = nc_err_set(&verr, -ERANGE,
+				"vmlinux at %#llx-%#llx, not inside %#llx-%#llx",
+				(unsigned long long)v.start, (unsigned long long)v.end,
+				(unsigned long long)load, (unsigned long long)kernel_end);
+	for (unsigned int i = 0; rc == 0 && i < v.n_seg; i++) {
+		const struct vmlinux_segment *sg = &v.seg[i];
+		uint8_t *dst = guest_mem_ptr(&vm->mem, sg->paddr, sg->memsz);
+
+		if (!dst) {
+			rc = nc_err_set(&verr, -ERANGE, "vmlinux segment at %#llx outside RAM",
+					(unsigned long long)sg->paddr);
+			break;
+		}
+		memcpy(dst, sg->data, sg->filesz);
+		memset(dst + sg->filesz, 0, sg->memsz - sg->filesz);
+	}
+	if (rc == 0)
+		*ret_entry = v.entry;
+	if (vm->stats) {
+		vm->stats->t_decompress = process_age_s(vm) - t0;
+		vm->stats->entry_kind = rc == 0 ? "vmlinux" : "bzImage (vmlinux refused)";
+	}
+	if (rc < 0 && vm->cfg.trace_fd >= 0)
+		dprintf(vm->cfg.trace_fd, "vmm: booting the bzImage: %s\n", verr.msg);
+	vmlinux_free(&v);
+	return rc;
+}
+
 static int vmm_load(struct vmm *vm, uint64_t *ret_entry, uint64_t *ret_cr3, struct nc_err *err)
 {
 	_cleanup_free_ char *img = NULL;
@@ -1349,7 +1398,9 @@ static int vmm_load(struct vmm *vm, uint64_t *ret_entry, uint64_t *ret_cr3, stru
 		return nc_err_set(err, -ENOSPC, "%s: does not fit in %llu MiB of memory", vm->kernel,
 				  (unsigned long long)(vm->ram_size >> 20));
 	entry = load + 0x200;           /* the bzImage's 64-bit entry point */
-	memcpy(p, bz.kernel, bz.kernel_size);
+	if (!vm->cfg.host_decompress || load_vmlinux(vm, (const uint8_t *)img, img_size, &bz,
+						     load, kernel_end, &entry) < 0)
+		memcpy(p, bz.kernel, bz.kernel_size);
 
 	if (bz.cmdline_size && cmd_len > bz.cmdline_size)
 		return nc_err_set(err, -E2BIG, "command line of %zu bytes: the kernel takes %u",

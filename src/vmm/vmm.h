@@ -84,6 +84,10 @@ struct vmm_config {
 	 * process start, exits by kind, port and MMIO page); -1: none (and
 	 * nothing is counted). */
 	int stats_fd;
+	/* Decompress the kernel on the host and enter the vmlinux directly
+	 * (vmm/vmlinux.h); the bzImage's own decompressor when anything does
+	 * not fit. */
+	bool host_decompress;
 	/* Everything the devices and the console witness (thread-safe). */
 	void (*event)(void *opaque, enum vmm_event ev, const char *detail);
 	void *event_opaque;
