@@ -68,6 +68,19 @@ struct vmm_stats {
 	uint64_t mmio_other;
 };
 
+/* The kernel and initrd as read into guest memory (load_images). */
+struct vmm_preload {
+	pthread_t thread;
+	bool started;                   /* the thread runs or awaits its join */
+	int rc;
+	struct nc_err err;
+	char *img;                      /* the bzImage file (setup header for boot_params) */
+	size_t img_size;
+	struct bzimage_info bz;
+	uint64_t load, kernel_end, entry;
+	uint64_t initrd_gpa, initrd_size;
+};
+
 struct vcpu {
 	struct vmm *vm;
 	unsigned int id;
@@ -122,7 +135,10 @@ struct vmm {
 	atomic_uint_fast64_t exits;
 	bool ran;
 	struct vmm_stats *stats;        /* NULL: not profiling */
+	struct vmm_preload preload;
 };
+
+static void vmm_preload_start(struct vmm *vm);
 
 const char *vmm_exit_reason_name(enum vmm_exit_reason r)
 {
@@ -1105,6 +1121,7 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **ret_vm, struct nc_err 
 	rc = vmm_setup_memory(vm, err);
 	if (rc < 0)
 		goto fail;
+	vmm_preload_start(vm);
 	vm->tsc_deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	rc = kvm_get_cpuid(vm);
 	if (rc < 0) {
@@ -1365,57 +1382,100 @@ static int load_vmlinux(struct vmm *vm, const uint8_t *img, size_t img_size,
 	return rc;
 }
 
-static int vmm_load(struct vmm *vm, uint64_t *ret_entry, uint64_t *ret_cr3, struct nc_err *err)
+/* Reads the kernel and initrd into guest memory. Runs on its own thread
+ * from vmm_create on (vmm_preload_start), so the file reads overlap the
+ * machine's and the devices' setup (e.g. the disk's qemu-nbd start). */
+static int load_images(struct vmm *vm, struct vmm_preload *ld, struct nc_err *err)
 {
-	_cleanup_free_ char *img = NULL;
-	struct bzimage_info bz;
-	struct e820_entry e820[8];
-	struct bootparams_layout l = { 0 };
-	uint64_t load, kernel_end, entry, gdt[BP_GDT_ENTRIES];
-	size_t img_size, cmd_len = strlen(vm->cmdline);
+	struct bzimage_info *bz = &ld->bz;
 	uint8_t *p;
-	int rc, n;
+	int rc;
 
-	rc = read_file_full(vm->kernel, 512u << 20, &img, &img_size);
+	rc = read_file_full(vm->kernel, 512u << 20, &ld->img, &ld->img_size);
 	if (rc < 0)
 		return nc_err_set(err, rc, "%s: %s", vm->kernel, strerror(-rc));
-	rc = bzimage_parse((const uint8_t *)img, img_size, &bz, err);
+	rc = bzimage_parse((const uint8_t *)ld->img, ld->img_size, bz, err);
 	if (rc < 0) {
 		char m[sizeof(err->msg)];
 
-		if (err) {
-			snprintf(m, sizeof(m), "%s", err->msg);
-			nc_err_set(err, rc, "%s: %s", vm->kernel, m);
-		}
-		return rc;
+		snprintf(m, sizeof(m), "%s", err->msg);
+		return nc_err_set(err, rc, "%s: %s", vm->kernel, m);
 	}
-	load = bz.pref_address >= 0x100000 ? bz.pref_address : KERNEL_DEFAULT_GPA;
-	if (bz.relocatable && bz.kernel_alignment && (load % bz.kernel_alignment))
-		load = KERNEL_DEFAULT_GPA;
-	kernel_end = load + (bz.init_size > bz.kernel_size ? bz.init_size : bz.kernel_size);
-	p = guest_mem_ptr(&vm->mem, load, kernel_end - load);
+	ld->load = bz->pref_address >= 0x100000 ? bz->pref_address : KERNEL_DEFAULT_GPA;
+	if (bz->relocatable && bz->kernel_alignment && (ld->load % bz->kernel_alignment))
+		ld->load = KERNEL_DEFAULT_GPA;
+	ld->kernel_end = ld->load + (bz->init_size > bz->kernel_size ? bz->init_size :
+								      bz->kernel_size);
+	p = guest_mem_ptr(&vm->mem, ld->load, ld->kernel_end - ld->load);
 	if (!p)
 		return nc_err_set(err, -ENOSPC, "%s: does not fit in %llu MiB of memory", vm->kernel,
 				  (unsigned long long)(vm->ram_size >> 20));
-	entry = load + 0x200;           /* the bzImage's 64-bit entry point */
-	if (!vm->cfg.host_decompress || load_vmlinux(vm, (const uint8_t *)img, img_size, &bz,
-						     load, kernel_end, &entry) < 0)
-		memcpy(p, bz.kernel, bz.kernel_size);
+	ld->entry = ld->load + 0x200;   /* the bzImage's 64-bit entry point */
+	if (!vm->cfg.host_decompress ||
+	    load_vmlinux(vm, (const uint8_t *)ld->img, ld->img_size, bz, ld->load, ld->kernel_end,
+			 &ld->entry) < 0)
+		memcpy(p, bz->kernel, bz->kernel_size);
+	if (vm->initrd)
+		return load_initrd(vm, bz, ld->kernel_end, &ld->initrd_gpa, &ld->initrd_size, err);
+	return 0;
+}
 
-	if (bz.cmdline_size && cmd_len > bz.cmdline_size)
+static void *preload_thread(void *arg)
+{
+	struct vmm *vm = arg;
+
+	vm->preload.rc = load_images(vm, &vm->preload, &vm->preload.err);
+	return NULL;
+}
+
+/* Starts the reads; without a thread vmm_load reads inline. */
+static void vmm_preload_start(struct vmm *vm)
+{
+	sigset_t all, old;
+
+	/* Signals stay with the caller's threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	vm->preload.started = pthread_create(&vm->preload.thread, NULL, preload_thread, vm) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The kernel and initrd in place (waits for the preload thread). */
+static int vmm_preload_finish(struct vmm *vm, struct nc_err *err)
+{
+	if (!vm->preload.started)
+		vm->preload.rc = load_images(vm, &vm->preload, &vm->preload.err);
+	else
+		pthread_join(vm->preload.thread, NULL);
+	vm->preload.started = false;
+	if (vm->preload.rc < 0)
+		return nc_err_set(err, vm->preload.rc, "%s", vm->preload.err.msg);
+	return 0;
+}
+
+static int vmm_load(struct vmm *vm, uint64_t *ret_entry, uint64_t *ret_cr3, struct nc_err *err)
+{
+	struct vmm_preload *ld = &vm->preload;
+	struct e820_entry e820[8];
+	struct bootparams_layout l = { 0 };
+	uint64_t gdt[BP_GDT_ENTRIES];
+	size_t cmd_len = strlen(vm->cmdline);
+	uint8_t *p;
+	int rc, n;
+
+	rc = vmm_preload_finish(vm, err);
+	if (rc < 0)
+		return rc;
+	if (ld->bz.cmdline_size && cmd_len > ld->bz.cmdline_size)
 		return nc_err_set(err, -E2BIG, "command line of %zu bytes: the kernel takes %u",
-				  cmd_len, bz.cmdline_size);
+				  cmd_len, ld->bz.cmdline_size);
 	if (cmd_len >= CMDLINE_MAX)
 		return nc_err_set(err, -E2BIG, "command line too long");
 	guest_mem_write(&vm->mem, CMDLINE_GPA, vm->cmdline, cmd_len + 1);
 	l.cmdline_gpa = CMDLINE_GPA;
 	l.cmdline_len = (uint32_t)cmd_len;
-
-	if (vm->initrd) {
-		rc = load_initrd(vm, &bz, kernel_end, &l.initrd_gpa, &l.initrd_size, err);
-		if (rc < 0)
-			return rc;
-	}
+	l.initrd_gpa = ld->initrd_gpa;
+	l.initrd_size = ld->initrd_size;
 	rc = write_tables(vm, &l.rsdp_gpa, err);
 	if (rc < 0)
 		return rc;
@@ -1426,14 +1486,14 @@ static int vmm_load(struct vmm *vm, uint64_t *ret_entry, uint64_t *ret_cr3, stru
 	l.e820 = e820;
 	l.n_e820 = (unsigned int)n;
 	p = guest_mem_ptr(&vm->mem, ZERO_PAGE_GPA, BP_ZERO_PAGE_SIZE);
-	rc = bootparams_build(p, (const uint8_t *)img, img_size, &l);
+	rc = bootparams_build(p, (const uint8_t *)ld->img, ld->img_size, &l);
 	if (rc < 0)
 		return nc_err_set(err, rc, "boot_params: %s", strerror(-rc));
 	gdt_build(gdt);
 	guest_mem_write(&vm->mem, GDT_GPA, gdt, sizeof(gdt));
 	*ret_cr3 = pagetables_build(guest_mem_ptr(&vm->mem, PAGETABLE_GPA, BP_PAGETABLE_SIZE),
 				    PAGETABLE_GPA);
-	*ret_entry = entry;
+	*ret_entry = ld->entry;
 	return 0;
 }
 
@@ -1638,6 +1698,9 @@ void vmm_destroy(struct vmm *vm)
 {
 	if (!vm)
 		return;
+	if (vm->preload.started)
+		pthread_join(vm->preload.thread, NULL);
+	free(vm->preload.img);
 	vmm_join_vcpus(vm);
 	if (vm->cfg.detach_nic)
 		vm->cfg.detach_nic(vm->cfg.nic_opaque);
