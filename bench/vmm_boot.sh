@@ -57,12 +57,14 @@ vmm_once() {
 	rm -f "$out"
 }
 
+# tr is line-buffered (stdbuf -oL): into a pipe it would hold the line
+# back until a block of later output or the exit, and time the VM late.
 qemu_once() {
 	local t0=$EPOCHREALTIME
 	qemu-system-x86_64 -accel kvm -M q35 -cpu host -smp 2 -m 512 -nodefaults \
 		-no-user-config -display none -no-reboot -serial stdio \
 		-kernel "$KERNEL" -initrd "$initrd" -append "$CMDLINE" </dev/null 2>/dev/null |
-		tr -d '\r' | time_to_init "$t0"
+		stdbuf -oL tr -d '\r' | time_to_init "$t0"
 }
 
 # Scratch space for results: the lab's host root is read-only, /tmp is not.

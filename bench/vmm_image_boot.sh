@@ -61,6 +61,8 @@ time_to_root() {
 	echo "${found:-nan}"
 }
 
+# tr is line-buffered (stdbuf -oL): into a pipe it would hold the line
+# back until a block of later output or the exit, and time the VM late.
 vmm_once() {
 	local t0=$EPOCHREALTIME pidfile=$TMPW/vmm.pid
 	{
@@ -69,7 +71,7 @@ vmm_once() {
 			--memory 1G --timeout 300 --console 2>&1 >/dev/null &
 		echo $! >"$pidfile"
 		wait
-	} | tr -d '\r' | time_to_root "$t0" "$pidfile"
+	} | stdbuf -oL tr -d '\r' | time_to_root "$t0" "$pidfile"
 }
 
 qemu_once() {
@@ -82,7 +84,7 @@ qemu_once() {
 			-device nvme,drive=root,serial=vol0 </dev/null 2>/dev/null &
 		echo $! >"$pidfile"
 		wait
-	} | tr -d '\r' | time_to_root "$t0" "$pidfile"
+	} | stdbuf -oL tr -d '\r' | time_to_root "$t0" "$pidfile"
 }
 
 # Scratch space for results: the lab's host root is read-only, /tmp is not.
