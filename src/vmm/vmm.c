@@ -119,6 +119,8 @@ struct vmm {
 	struct console_input *console_in;       /* set under io_lock */
 	char line[CONSOLE_LINE_MAX];
 	size_t line_len;
+	uint8_t con_buf[4096];          /* console bytes not yet written; io_lock */
+	size_t con_len;
 	uint16_t pm1_sts, pm1_en, pm1_cnt;
 	/* COM1's THR as KVM coalesced PIO while the UART is polled: console
 	 * bytes then cost no exit. NULL: KVM cannot. */
@@ -446,6 +448,43 @@ static void uart_irq(void *opaque, int level)
 	host_irq_line(opaque, UART_COM1_IRQ, level);
 }
 
+/* Writes out the console bytes held back. Called with io_lock held. */
+static void console_out_flush(struct vmm *vm)
+{
+	size_t done = 0;
+
+	while (done < vm->con_len) {
+		ssize_t w = write(vm->cfg.console_fd, vm->con_buf + done, vm->con_len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;          /* a closed console loses its output, not the VM */
+		done += (size_t)w;
+	}
+	vm->con_len = 0;
+}
+
+/* The console fd gets whole lines rather than a write per byte: the bytes
+ * wait for their newline, a full buffer or the 100 ms tick of vmm_run
+ * (when there is one: with coalesced PIO). Called with io_lock held. */
+static void console_out(struct vmm *vm, const uint8_t *buf, size_t len)
+{
+	while (len) {
+		size_t n = sizeof(vm->con_buf) - vm->con_len;
+
+		if (n > len)
+			n = len;
+		memcpy(vm->con_buf + vm->con_len, buf, n);
+		vm->con_len += n;
+		buf += n;
+		len -= n;
+		if (vm->con_len == sizeof(vm->con_buf) || !vm->pio_ring ||
+		    memchr(vm->con_buf + vm->con_len - n, '\n', n))
+			console_out_flush(vm);
+	}
+}
+
 /* UART output: copied raw to the console fd, split into lines for the
  * event sink. Called with io_lock held. */
 static void uart_output(void *opaque, const uint8_t *buf, size_t len)
@@ -459,9 +498,8 @@ static void uart_output(void *opaque, const uint8_t *buf, size_t len)
 		}
 		vm->stats->console_bytes += len;
 	}
-	if (vm->cfg.console_fd >= 0) {
-		ssize_t NC_UNUSED w = write(vm->cfg.console_fd, buf, len);
-	}
+	if (vm->cfg.console_fd >= 0)
+		console_out(vm, buf, len);
 	for (size_t i = 0; i < len; i++) {
 		char c = (char)buf[i];
 
@@ -495,6 +533,7 @@ static void console_quit(void *opaque)
 static void flush_console_line(struct vmm *vm)
 {
 	pthread_mutex_lock(&vm->io_lock);
+	console_out_flush(vm);
 	if (vm->line_len) {
 		vm->line[vm->line_len] = '\0';
 		vmm_emit(vm, VMM_EV_CONSOLE_LINE, vm->line);
@@ -1581,8 +1620,9 @@ int vmm_run(struct vmm *vm, unsigned int timeout_ms, struct vmm_result *ret, str
 	while (vm->reason == VMM_EXIT_NONE) {
 		struct timespec wake = deadline;
 
-		/* Console bytes batched by KVM show up within 100 ms even when
-		 * the guest makes no exit after them. */
+		/* Console bytes batched by KVM, or held for their line's end,
+		 * show up within 100 ms even when the guest makes no exit and
+		 * no newline after them. */
 		if (vm->pio_ring) {
 			clock_gettime(CLOCK_REALTIME, &wake);
 			wake.tv_nsec += 100 * 1000000L;
@@ -1610,7 +1650,10 @@ int vmm_run(struct vmm *vm, unsigned int timeout_ms, struct vmm_result *ret, str
 					 "no shutdown after %u ms", timeout_ms);
 			} else {
 				pthread_mutex_unlock(&vm->state_lock);
-				thr_drain(vm);
+				pthread_mutex_lock(&vm->io_lock);
+				thr_drain_locked(vm);
+				console_out_flush(vm);
+				pthread_mutex_unlock(&vm->io_lock);
 				pthread_mutex_lock(&vm->state_lock);
 			}
 		}
