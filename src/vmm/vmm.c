@@ -127,6 +127,7 @@ struct vmm {
 	struct kvm_coalesced_mmio_ring *pio_ring;
 	uint32_t pio_ring_cap;
 	bool thr_coalesced;             /* the zone is registered; under io_lock */
+	bool thr_zone_failed;           /* KVM refused it: not asked again */
 
 	pthread_mutex_t state_lock;
 	pthread_cond_t state_cond;
@@ -651,12 +652,14 @@ static void thr_update_zone(struct vmm *vm)
 	struct kvm_coalesced_mmio_zone zone = { .addr = UART_COM1_BASE, .size = 1, .pio = 1 };
 	bool want = uart_thr_polled(&vm->uart);
 
-	if (!vm->pio_ring || want == vm->thr_coalesced)
+	if (!vm->pio_ring || vm->thr_zone_failed || want == vm->thr_coalesced)
 		return;
 	if (ioctl(vm->vm_fd, want ? KVM_REGISTER_COALESCED_MMIO : KVM_UNREGISTER_COALESCED_MMIO,
 		  &zone) < 0) {
 		/* Unregistering cannot fail for a registered zone; if
-		 * registering does, THR writes simply keep exiting. */
+		 * registering does, THR writes simply keep exiting (and we
+		 * stop asking). */
+		vm->thr_zone_failed = true;
 		return;
 	}
 	vm->thr_coalesced = want;
