@@ -1536,6 +1536,9 @@ static int vmm_load(struct vmm *vm, uint64_t *ret_entry, uint64_t *ret_cr3, stru
 	*ret_cr3 = pagetables_build(guest_mem_ptr(&vm->mem, PAGETABLE_GPA, BP_PAGETABLE_SIZE),
 				    PAGETABLE_GPA);
 	*ret_entry = ld->entry;
+	/* The file's copy is not needed any more: guest memory has it. */
+	free(ld->img);
+	ld->img = NULL;
 	return 0;
 }
 
