@@ -1,114 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 #include "kernel/modinfo.h"
 
-#include <archive.h>
 #include <errno.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <string.h>
 
+#include "common/decompress.h"
 #include "common/util.h"
-
-static const struct {
-	const char *kind;
-	const char *magic;
-	size_t len;
-} compressions[] = {
-	{ "xz", "\xfd" "7zXZ\0", 6 },
-	{ "zstd", "\x28\xb5\x2f\xfd", 4 },
-	{ "gzip", "\x1f\x8b", 2 },
-};
-
-static int archive_add_filter(struct archive *a, const char *kind)
-{
-	int r;
-
-	if (streq(kind, "xz"))
-		r = archive_read_support_filter_xz(a);
-	else if (streq(kind, "zstd"))
-		r = archive_read_support_filter_zstd(a);
-	else
-		r = archive_read_support_filter_gzip(a);
-	/* ARCHIVE_WARN: libarchive would run an external program; accept. */
-	return r == ARCHIVE_OK || r == ARCHIVE_WARN ? 0 : -ENOTSUP;
-}
-
-static void archive_freep(struct archive **a)
-{
-	if (*a)
-		archive_read_free(*a);
-}
 
 int modinfo_decompress(const void *buf, size_t len, size_t max, void **ret_out,
 		       size_t *ret_len, const char **ret_kind)
 {
-	_cleanup_(archive_freep) struct archive *a = NULL;
-	_cleanup_free_ char *out = NULL;
-	struct archive_entry *entry;
-	const char *kind = NULL;
-	size_t size = 0, cap = 0;
-	int r;
+	const char *kind = decompress_kind(buf, len);
 
-	*ret_out = NULL;
-	*ret_len = 0;
-	if (ret_kind)
-		*ret_kind = NULL;
-	if (max == 0)
-		max = MODINFO_MAX_DECOMPRESSED;
-	for (size_t i = 0; i < ARRAY_SIZE(compressions); i++)
-		if (len >= compressions[i].len &&
-		    memcmp(buf, compressions[i].magic, compressions[i].len) == 0)
-			kind = compressions[i].kind;
-	if (!kind)
+	/* Linux compresses modules with xz, zstd or gzip only. */
+	if (kind && !streq(kind, "xz") && !streq(kind, "zstd") && !streq(kind, "gzip"))
+		kind = NULL;
+	if (!kind) {
+		*ret_out = NULL;
+		*ret_len = 0;
+		if (ret_kind)
+			*ret_kind = NULL;
 		return 0;
-
-	a = archive_read_new();
-	if (!a)
-		return -ENOMEM;
-	r = archive_add_filter(a, kind);
-	if (r < 0)
-		return r;
-	if (archive_read_support_format_raw(a) != ARCHIVE_OK)
-		return -ENOTSUP;
-	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &entry) != ARCHIVE_OK)
-		return -EINVAL;
-	/* A stream that only looked compressed was read as raw bytes. */
-	if (archive_filter_count(a) < 2)
-		return -EINVAL;
-	for (;;) {
-		la_ssize_t n;
-
-		if (size == cap) {
-			size_t ncap = cap ? cap * 2 : 256 * 1024;
-			char *nb;
-
-			if (cap >= max + 1)
-				return -EFBIG;
-			if (ncap > max + 1)
-				ncap = max + 1;
-			nb = realloc(out, ncap);
-			if (!nb)
-				return -ENOMEM;
-			out = nb;
-			cap = ncap;
-		}
-		n = archive_read_data(a, out + size, cap - size);
-		if (n < 0)
-			return -EINVAL;
-		if (n == 0)
-			break;
-		size += (size_t)n;
-		if (size > max)
-			return -EFBIG;
 	}
-	if (size == 0)
-		return -EINVAL;
-	*ret_out = TAKE_PTR(out);
-	*ret_len = size;
-	if (ret_kind)
-		*ret_kind = kind;
-	return 1;
+	return decompress_buffer(buf, len, max ? max : MODINFO_MAX_DECOMPRESSED, ret_out, ret_len,
+				 ret_kind);
 }
 
 static int split_depends(const char *value, char ***ret)

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "vmm/vmlinux.h"
 
-#include <archive.h>
 #include <errno.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <string.h>
 
+#include "common/decompress.h"
 #include "common/le.h"
 #include "vmm/bootparams.h"
 
@@ -30,39 +30,16 @@ int bzimage_payload(const uint8_t *img, size_t img_size, size_t pm_offset,
 	return 0;
 }
 
-static void archive_freep(struct archive **a)
-{
-	if (*a)
-		archive_read_free(*a);
-}
-
 int vmlinux_decompress(const uint8_t *payload, size_t len, size_t max, uint8_t **ret_buf,
 		       size_t *ret_len, const char **ret_kind, struct nc_err *err)
 {
-	static const struct {
-		const uint8_t magic[4];
-		size_t n;
-		const char *name;
-	} kinds[] = {
-		{ { 0xfd, '7', 'z', 'X' }, 4, "xz" },
-		{ { 0x02, 0x21, 0x4c, 0x18 }, 4, "lz4" },       /* legacy frame, lz4 -l */
-		{ { 0x04, 0x22, 0x4d, 0x18 }, 4, "lz4" },
-		{ { 0x28, 0xb5, 0x2f, 0xfd }, 4, "zstd" },
-		{ { 0x1f, 0x8b }, 2, "gzip" },
-		{ { 'B', 'Z', 'h' }, 3, "bzip2" },
-		{ { 0x5d, 0x00, 0x00 }, 3, "lzma" },
-	};
-	__attribute__((cleanup(archive_freep))) struct archive *a = NULL;
-	_cleanup_free_ uint8_t *buf = NULL;
-	struct archive_entry *entry;
-	const char *kind = NULL;
+	const char *kind = len >= 8 ? decompress_kind(payload, len) : NULL;
+	void *out = NULL;
 	size_t want, got = 0;
+	int r;
 
 	if (len < 8)
 		return nc_err_set(err, -EINVAL, "payload of %zu bytes is too short", len);
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (memcmp(payload, kinds[i].magic, kinds[i].n) == 0)
-			kind = kinds[i].name;
 	if (!kind)
 		return nc_err_set(err, -ENOTSUP,
 				  "payload compression not recognised (magic %02x %02x %02x %02x)",
@@ -73,46 +50,20 @@ int vmlinux_decompress(const uint8_t *payload, size_t len, size_t max, uint8_t *
 		return nc_err_set(err, -EFBIG,
 				  "%s payload declares %zu decompressed bytes (at most %zu taken)",
 				  kind, want, max);
-	buf = malloc(want);
-	a = archive_read_new();
-	if (!buf || !a)
-		return -ENOMEM;
-	if (archive_read_support_filter_all(a) != ARCHIVE_OK ||
-	    archive_read_support_format_raw(a) != ARCHIVE_OK)
-		return nc_err_set(err, -ENOTSUP, "libarchive: %s", archive_error_string(a));
-	if (archive_read_open_memory(a, payload, len - 4) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &entry) != ARCHIVE_OK)
-		return nc_err_set(err, -EINVAL, "%s payload: %s", kind, archive_error_string(a));
-	/* Raw bytes that only looked compressed get no filter. */
-	if (archive_filter_count(a) < 2)
-		return nc_err_set(err, -EINVAL, "%s payload: not a %s stream", kind, kind);
-	for (;;) {
-		la_ssize_t n;
-
-		if (got == want) {
-			uint8_t extra;
-
-			/* Nothing may follow the declared size. */
-			n = archive_read_data(a, &extra, 1);
-			if (n == 0)
-				break;
-			if (n > 0)
-				return nc_err_set(err, -EINVAL,
-						  "%s payload decompresses to more than the %zu "
-						  "bytes it declares", kind, want);
-		} else {
-			n = archive_read_data(a, buf + got, want - got);
-		}
-		if (n < 0)
-			return nc_err_set(err, -EINVAL, "%s payload: %s after %zu bytes", kind,
-					  archive_error_string(a), got);
-		if (n == 0)
-			return nc_err_set(err, -EINVAL,
-					  "%s payload ends after %zu of the %zu bytes it declares",
-					  kind, got, want);
-		got += (size_t)n;
+	r = decompress_buffer(payload, len - 4, want, &out, &got, NULL);
+	if (r == -EFBIG)
+		return nc_err_set(err, -EINVAL, "%s payload decompresses to more than the %zu "
+				  "bytes it declares", kind, want);
+	if (r < 0)
+		return nc_err_set(err, r == -ENOMEM ? r : -EINVAL,
+				  "%s payload: corrupt or truncated stream", kind);
+	if (got != want) {
+		free(out);
+		return nc_err_set(err, -EINVAL,
+				  "%s payload ends after %zu of the %zu bytes it declares",
+				  kind, got, want);
 	}
-	*ret_buf = TAKE_PTR(buf);
+	*ret_buf = out;
 	*ret_len = got;
 	*ret_kind = kind;
 	return 0;
