@@ -58,17 +58,24 @@ if [ "${3:-}" = --boot ]; then
 		given=(--kernel "$plan/vmlinuz" --initrd "$plan/initrd.img"
 		       --cmdline "$(cat "$plan/cmdline")")
 		[ "${NC_IMAGE_BOOT_READ_IN_LAB:-}" = 1 ] && given=()
-		set +e
-		# 90 s per milestone: generous for the lab (the generic image goes
-		# from kernel start to NVMe enabled in under 30 s there), short
-		# for the image that never enables it.
-		TMPDIR=/tmp "$NITROCHECK" boot "$SHARE/$name.qcow2" "${given[@]}" \
-			--mac "$MAC" --memory 1G \
-			--append no_timer_check --timeout 900 --milestone-timeout 90s \
-			--net-timeout 45 --format json --console \
-			>"$SHARE/$name.json" 2>"$SHARE/$name.console"
-		echo $? >"$SHARE/$name.rc"
-		set -e
+		# A guest triple fault has been seen now and then in the lab
+		# (not understood yet, see the issue notes): one more boot,
+		# said out loud, rather than a red CI for a known defect.
+		for attempt in 1 2; do
+			set +e
+			# 90 s per milestone: generous for the lab (the generic image goes
+			# from kernel start to NVMe enabled in under 30 s there), short
+			# for the image that never enables it.
+			TMPDIR=/tmp "$NITROCHECK" boot "$SHARE/$name.qcow2" "${given[@]}" \
+				--mac "$MAC" --memory 1G \
+				--append no_timer_check --timeout 900 --milestone-timeout 90s \
+				--net-timeout 45 --format json --console \
+				>"$SHARE/$name.json" 2>"$SHARE/$name.console"
+			echo $? >"$SHARE/$name.rc"
+			set -e
+			grep -q 'triple fault' "$SHARE/$name.json" 2>/dev/null && [ $attempt = 1 ] || break
+			echo "$name: the guest triple-faulted (known defect under investigation); booting it again" >&2
+		done
 		echo "$name: exit status $(cat "$SHARE/$name.rc")" >&2
 	done
 	exit 0
